@@ -1,0 +1,4 @@
+export * from "./ids";
+export * from "./handles";
+export * from "./plugins";
+export * from "./api";

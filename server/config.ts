@@ -1,0 +1,55 @@
+import { resolve } from "node:path";
+import { z } from "zod";
+
+/** Every setting of the service, validated once at start-up (SPEC §7.1). */
+const envSchema = z.object({
+  SWITCHYARD_PORT: z.coerce.number().int().min(0).max(65_535).default(8686),
+  SWITCHYARD_HOST: z.string().min(1).default("127.0.0.1"),
+  SWITCHYARD_DATA_DIR: z.string().min(1).default(".switchyard"),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+    .optional()
+    .or(z.literal("").transform(() => undefined)),
+  SWITCHYARD_SECRET_KEY: z.string().optional().or(z.literal("").transform(() => undefined)),
+  SWITCHYARD_BOOTSTRAP_TOKEN: z.string().min(16, "must be at least 16 characters").optional().or(z.literal("").transform(() => undefined)),
+  SWITCHYARD_RATE_LIMIT: z.coerce.number().int().min(1).default(6000),
+  SWITCHYARD_BODY_LIMIT: z.coerce.number().int().min(1024).default(1_048_576),
+  SWITCHYARD_DB_POOL: z.coerce.number().int().min(1).max(200).default(10),
+  SWITCHYARD_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl?: string;
+  secretKey?: string;
+  bootstrapToken?: string;
+  /** Requests per minute per token. */
+  rateLimit: number;
+  bodyLimit: number;
+  dbPoolSize: number;
+  logLevel: string;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    throw new Error(`invalid configuration: ${problems}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.SWITCHYARD_PORT,
+    host: e.SWITCHYARD_HOST,
+    dataDir: resolve(e.SWITCHYARD_DATA_DIR),
+    databaseUrl: e.DATABASE_URL,
+    secretKey: e.SWITCHYARD_SECRET_KEY,
+    bootstrapToken: e.SWITCHYARD_BOOTSTRAP_TOKEN,
+    rateLimit: e.SWITCHYARD_RATE_LIMIT,
+    bodyLimit: e.SWITCHYARD_BODY_LIMIT,
+    dbPoolSize: e.SWITCHYARD_DB_POOL,
+    logLevel: e.SWITCHYARD_LOG_LEVEL,
+  };
+}

@@ -1,0 +1,218 @@
+import { handleCandidate, slugify } from "../../contract/handles";
+import { newId } from "../../contract/ids";
+import type { CreateConnectionBody, PatchConnectionBody } from "../../contract/api";
+import type { Db, Queryable } from "../db/db";
+import { sqlState } from "../db/db";
+import { lockTenantSharing } from "../db/locks";
+import { insertAudit } from "../audit/store";
+import { requireRole, type Role } from "../auth/principal";
+import { ConflictError, NotFoundError, ValidationError } from "../errors";
+import { findFolder } from "../folders/store";
+import { checkVersion, type RequestContext } from "../http/context";
+import { idempotent } from "../http/idempotency";
+import type { Scope } from "../scopes/store";
+import type { ScopeService } from "../scopes/service";
+import type { SecretBox } from "../secrets";
+import { openConfig, redactConfig, sealConfig, validateForTest } from "./config";
+import * as store from "./store";
+import type { ConnectionRow } from "./store";
+import { testConfig } from "./tester";
+
+/** What connections need from the sharing model (folders, grants, attachments). */
+export interface ConnectionSharing {
+  /** The workspaces whose schemas include the connection, and through which attachment. */
+  usage(tx: Queryable, connectionId: string): Promise<ConnectionUsage[]>;
+  /** Refuses (409) when a change left an attachment of the tenant without the grant it needs. */
+  assertAttachmentsAvailable(tx: Queryable, tenantId: string): Promise<void>;
+  /** Refuses (409) a new handle that would collide with another schema in a workspace. */
+  assertHandleFree(tx: Queryable, connectionId: string, handle: string): Promise<void>;
+}
+
+export interface ConnectionUsage {
+  workspaceId: string;
+  state: string;
+  attachmentId: string | null;
+  folderId: string | null;
+}
+
+export function presentConnection(r: ConnectionRow) {
+  return {
+    id: r.id,
+    handle: r.handle,
+    title: r.title,
+    description: r.description,
+    plugin: r.plugin,
+    config: redactConfig(r.plugin, { config: r.config, secrets: r.secrets }),
+    scopeId: r.scope_id,
+    folderId: r.folder_id,
+    managedBy: r.managed_by,
+    version: r.version,
+    createdAt: new Date(r.created_at).toISOString(),
+    createdBy: r.created_by,
+    updatedAt: new Date(r.updated_at).toISOString(),
+    updatedBy: r.updated_by,
+  };
+}
+
+export type ConnectionService = ReturnType<typeof createConnectionService>;
+
+const MAX_DERIVED_HANDLE_ATTEMPTS = 5;
+
+export function createConnectionService(deps: { db: Db; scopes: ScopeService; box: SecretBox; sharing: ConnectionSharing }) {
+  const { db, scopes, box, sharing } = deps;
+
+  const audit = (tx: Queryable, ctx: RequestContext, scope: Scope, action: string, id: string, before?: unknown, after?: unknown) =>
+    insertAudit(tx, { tenantId: scope.tenantId, scopePath: scope.path, actorId: ctx.principal.actorId, action, targetType: "connection", targetId: id, before, after, requestId: ctx.requestId });
+
+  /** A connection the caller may see (a role at its scope or above), else 404. */
+  async function visible(tx: Queryable, ctx: RequestContext, id: string, needed: Role, forUpdate = false) {
+    const row = await store.findConnection(tx, id, forUpdate);
+    const scope = row ? await scopes.get(tx, row.scope_id) : undefined;
+    if (!row || !scope) throw new NotFoundError("connection");
+    requireRole(ctx.principal, scope.path, needed, "this connection");
+    return { row, scope };
+  }
+
+  async function checkFolder(tx: Queryable, folderId: string | null | undefined, scopeId: string) {
+    if (!folderId) return;
+    const folder = await findFolder(tx, folderId);
+    if (!folder || folder.scope_id !== scopeId) {
+      throw new ValidationError("folderId must be a folder of the connection's own scope", [{ field: "body.folderId", message: "no such folder in this scope" }]);
+    }
+    if (folder.managed_by) throw new ConflictError(`folder ${folderId} is managed by integration ${folder.managed_by}; it is read-only`, { integrationId: folder.managed_by });
+  }
+
+  async function chooseHandle(tx: Queryable, scopeId: string, input: { handle?: string; title?: string; plugin: string }): Promise<string> {
+    if (input.handle) {
+      const existing = await store.findConnectionByHandle(tx, scopeId, input.handle);
+      if (existing) throw new ConflictError(`handle "${input.handle}" is already used by connection ${existing.id} in this scope`, { field: "handle", connectionId: existing.id });
+      return input.handle;
+    }
+    const base = slugify(input.title ?? input.plugin);
+    const taken = await store.handlesLike(tx, scopeId, base);
+    for (let n = 1; ; n++) {
+      const candidate = handleCandidate(base, n);
+      if (!taken.has(candidate)) return candidate;
+    }
+  }
+
+  return {
+    visible,
+
+    async create(ctx: RequestContext, scopeId: string, input: CreateConnectionBody) {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await db.transaction((tx) =>
+            idempotent(tx, ctx, async () => {
+              const scope = await scopes.visible(tx, ctx, scopeId, "operator");
+              await checkFolder(tx, input.folderId, scope.id);
+              const id = newId("connection");
+              const sealed = sealConfig(box, id, input.plugin, input.config);
+              const handle = await chooseHandle(tx, scope.id, input);
+              const row = await store.insertConnection(tx, {
+                id,
+                scopeId: scope.id,
+                folderId: input.folderId ?? null,
+                handle,
+                title: input.title ?? handle,
+                description: input.description ?? "",
+                plugin: input.plugin,
+                config: sealed.config,
+                secrets: sealed.secrets,
+                actorId: ctx.principal.actorId,
+              });
+              const shown = presentConnection(row);
+              await audit(tx, ctx, scope, "connection.create", id, undefined, shown);
+              return shown;
+            }),
+          );
+        } catch (err) {
+          // Two creates derived the same handle at once: derive again.
+          if (!input.handle && sqlState(err) === "23505" && attempt < MAX_DERIVED_HANDLE_ATTEMPTS) continue;
+          throw err;
+        }
+      }
+    },
+
+    async read(ctx: RequestContext, id: string) {
+      const { row } = await visible(db, ctx, id, "viewer");
+      return presentConnection(row);
+    },
+
+    async list(ctx: RequestContext, scopeId: string, q: { folderId?: string | null; plugin?: string; limit: number; afterHandle?: string }) {
+      const scope = await scopes.visible(db, ctx, scopeId, "viewer");
+      const rows = await store.listConnections(db, { ...q, scopeId: scope.id });
+      return rows.map(presentConnection);
+    },
+
+    async update(ctx: RequestContext, id: string, patch: PatchConnectionBody) {
+      return db.transaction(async (tx) => {
+        const { row, scope } = await visible(tx, ctx, id, "operator", true);
+        checkVersion("this connection", row.version, ctx.ifMatch);
+        if (row.managed_by && (patch.folderId !== undefined || patch.handle !== undefined)) {
+          throw new ConflictError(`connection ${id} is managed by integration ${row.managed_by}: its place and handle follow the integration`, { integrationId: row.managed_by });
+        }
+        const moved = patch.folderId !== undefined && patch.folderId !== row.folder_id;
+        const renamed = patch.handle !== undefined && patch.handle !== row.handle;
+        if (moved || renamed) await lockTenantSharing(tx, scope.tenantId);
+        if (moved) await checkFolder(tx, patch.folderId, scope.id);
+        if (renamed) {
+          const existing = await store.findConnectionByHandle(tx, scope.id, patch.handle as string);
+          if (existing) throw new ConflictError(`handle "${patch.handle}" is already used by connection ${existing.id} in this scope`, { field: "handle", connectionId: existing.id });
+          await sharing.assertHandleFree(tx, id, patch.handle as string);
+        }
+        const sealed = patch.config !== undefined ? sealConfig(box, id, row.plugin, patch.config, { config: row.config, secrets: row.secrets }) : { config: row.config, secrets: row.secrets };
+        const updated = await store.updateConnection(tx, id, {
+          folderId: patch.folderId !== undefined ? patch.folderId : row.folder_id,
+          handle: patch.handle ?? row.handle,
+          title: patch.title ?? row.title,
+          description: patch.description ?? row.description,
+          config: sealed.config,
+          secrets: sealed.secrets,
+          actorId: ctx.principal.actorId,
+          moved,
+        });
+        if (moved) await sharing.assertAttachmentsAvailable(tx, scope.tenantId);
+        const before = presentConnection(row);
+        const after = presentConnection(updated);
+        await audit(tx, ctx, scope, renamed ? "connection.rename" : moved ? "connection.move" : "connection.update", id, before, after);
+        return after;
+      });
+    },
+
+    /**
+     * Deletes a connection and with it its schema in every workspace (SPEC §3.6). `confirm` must
+     * repeat the handle; a dry run answers what would go without changing anything.
+     */
+    async remove(ctx: RequestContext, id: string, opts: { confirm?: string; dryRun: boolean }) {
+      return db.transaction(async (tx) => {
+        const { row, scope } = await visible(tx, ctx, id, "operator", true);
+        if (row.managed_by) throw new ConflictError(`connection ${id} is managed by integration ${row.managed_by}; delete or sync the integration instead`, { integrationId: row.managed_by });
+        await lockTenantSharing(tx, scope.tenantId);
+        const usage = await sharing.usage(tx, id);
+        const impact = { connection: presentConnection(row), workspaces: [...new Set(usage.map((u) => u.workspaceId))], usage };
+        if (opts.dryRun) return { dryRun: true, deleted: false, ...impact };
+        if (opts.confirm !== row.handle) {
+          throw new ValidationError(`to delete this connection, pass confirm=${row.handle} (its handle); add dryRun=true to see what would be removed`, [{ field: "querystring.confirm", message: "must equal the connection's handle" }]);
+        }
+        checkVersion("this connection", row.version, ctx.ifMatch);
+        await store.deleteConnection(tx, id);
+        await audit(tx, ctx, scope, "connection.delete", id, impact.connection, { removedFromWorkspaces: impact.workspaces });
+        return { dryRun: false, deleted: true, ...impact };
+      });
+    },
+
+    async testNew(ctx: RequestContext, scopeId: string, plugin: string, config: Record<string, unknown>) {
+      await scopes.visible(db, ctx, scopeId, "operator");
+      const checked = validateForTest(plugin, config);
+      if (!checked.ok) return { ok: false, contacted: false, message: checked.message };
+      return testConfig(plugin, checked.config);
+    },
+
+    async testExisting(ctx: RequestContext, id: string) {
+      const { row } = await visible(db, ctx, id, "editor");
+      // Decrypt outside any transaction: the remote check may take seconds.
+      return testConfig(row.plugin, openConfig(box, id, { config: row.config, secrets: row.secrets }));
+    },
+  };
+}

@@ -1,0 +1,89 @@
+import type { Queryable } from "../db/db";
+import type { EncryptedField } from "../secrets";
+
+export interface ConnectionRow {
+  id: string;
+  scope_id: string;
+  folder_id: string | null;
+  handle: string;
+  title: string;
+  description: string;
+  plugin: string;
+  config: Record<string, unknown>;
+  secrets: Record<string, EncryptedField>;
+  managed_by: string | null;
+  version: number;
+  created_at: Date;
+  created_by: string | null;
+  updated_at: Date;
+  updated_by: string | null;
+}
+
+const COLUMNS = "id, scope_id, folder_id, handle, title, description, plugin, config, secrets, managed_by, version, created_at, created_by, updated_at, updated_by";
+
+export async function insertConnection(
+  tx: Queryable,
+  c: { id: string; scopeId: string; folderId: string | null; handle: string; title: string; description: string; plugin: string; config: unknown; secrets: unknown; actorId: string },
+): Promise<ConnectionRow> {
+  const { rows } = await tx.query<ConnectionRow>(
+    `INSERT INTO connections (id, scope_id, folder_id, handle, title, description, plugin, config, secrets, created_by, updated_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING ${COLUMNS}`,
+    [c.id, c.scopeId, c.folderId, c.handle, c.title, c.description, c.plugin, JSON.stringify(c.config), JSON.stringify(c.secrets), c.actorId],
+  );
+  return rows[0];
+}
+
+export async function findConnection(tx: Queryable, id: string, forUpdate = false): Promise<ConnectionRow | undefined> {
+  const { rows } = await tx.query<ConnectionRow>(`SELECT ${COLUMNS} FROM connections WHERE id = $1${forUpdate ? " FOR UPDATE" : ""}`, [id]);
+  return rows[0];
+}
+
+export async function findConnectionByHandle(tx: Queryable, scopeId: string, handle: string): Promise<ConnectionRow | undefined> {
+  const { rows } = await tx.query<ConnectionRow>(`SELECT ${COLUMNS} FROM connections WHERE scope_id = $1 AND handle = $2`, [scopeId, handle]);
+  return rows[0];
+}
+
+/** Handles in a scope equal to `base` or `base_<n>`, for choosing a free derived handle. */
+export async function handlesLike(tx: Queryable, scopeId: string, base: string): Promise<Set<string>> {
+  const { rows } = await tx.query<{ handle: string }>(
+    "SELECT handle FROM connections WHERE scope_id = $1 AND (handle = $2 OR handle ~ ('^' || $2 || '_[0-9]+$'))",
+    [scopeId, base],
+  );
+  return new Set(rows.map((r) => r.handle));
+}
+
+export async function updateConnection(
+  tx: Queryable,
+  id: string,
+  c: { folderId: string | null; handle: string; title: string; description: string; config: unknown; secrets: unknown; actorId: string; moved: boolean },
+): Promise<ConnectionRow> {
+  const { rows } = await tx.query<ConnectionRow>(
+    `UPDATE connections
+        SET folder_id = $2, handle = $3, title = $4, description = $5, config = $6, secrets = $7,
+            version = version + 1, updated_at = now(), updated_by = $8,
+            placed_seq = CASE WHEN $9 THEN nextval('placement_seq') ELSE placed_seq END
+      WHERE id = $1 RETURNING ${COLUMNS}`,
+    [id, c.folderId, c.handle, c.title, c.description, JSON.stringify(c.config), JSON.stringify(c.secrets), c.actorId, c.moved],
+  );
+  return rows[0];
+}
+
+export async function deleteConnection(tx: Queryable, id: string): Promise<void> {
+  await tx.query("DELETE FROM connections WHERE id = $1", [id]);
+}
+
+export async function listConnections(
+  tx: Queryable,
+  q: { scopeId: string; folderId?: string | null; plugin?: string; limit: number; afterHandle?: string },
+): Promise<ConnectionRow[]> {
+  const { rows } = await tx.query<ConnectionRow>(
+    `SELECT ${COLUMNS} FROM connections
+      WHERE scope_id = $1
+        AND ($2::boolean IS FALSE OR folder_id IS NOT DISTINCT FROM $3)
+        AND ($4::text IS NULL OR plugin = $4)
+        AND ($5::text IS NULL OR handle > $5)
+      ORDER BY handle LIMIT $6`,
+    [q.scopeId, q.folderId !== undefined, q.folderId ?? null, q.plugin ?? null, q.afterHandle ?? null, q.limit],
+  );
+  return rows;
+}

@@ -1,0 +1,39 @@
+import { PGlite } from "@electric-sql/pglite";
+import type { Db, Queryable } from "./db";
+
+/**
+ * The embedded database: PostgreSQL compiled to WebAssembly, in this process. It has one
+ * connection, so PGlite itself queues transactions one after another. `dataDir` undefined
+ * means in memory (tests).
+ */
+export async function createPgliteDb(dataDir: string | undefined, loadDataDir?: Blob): Promise<Db & { pglite: PGlite }> {
+  const pglite = await PGlite.create(dataDir, loadDataDir ? { loadDataDir } : {});
+  const query: Queryable["query"] = async (sql, params) => {
+    const res = await pglite.query<Record<string, unknown>>(sql, params as unknown[]);
+    return { rows: res.rows as never[], rowCount: res.affectedRows ?? res.rows.length };
+  };
+  return {
+    kind: "pglite",
+    pglite,
+    query,
+    async execScript(sql) {
+      await pglite.exec(sql);
+    },
+    transaction(fn) {
+      return pglite.transaction(async (t) =>
+        fn({
+          query: async (sql, params) => {
+            const res = await t.query<Record<string, unknown>>(sql, params as unknown[]);
+            return { rows: res.rows as never[], rowCount: res.affectedRows ?? res.rows.length };
+          },
+          execScript: async (sql) => {
+            await t.exec(sql);
+          },
+        }),
+      );
+    },
+    async close() {
+      if (!pglite.closed) await pglite.close();
+    },
+  };
+}

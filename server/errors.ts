@@ -1,0 +1,121 @@
+import type { FastifyError, FastifyInstance } from "fastify";
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from "fastify-type-provider-zod";
+import { sqlState } from "./db/db";
+
+/** One error class per meaning; the handler below maps each to one status and one envelope. */
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export class ValidationError extends AppError {
+  constructor(message: string, details?: unknown) {
+    super(400, "validation_failed", message, details);
+  }
+}
+export class UnauthorizedError extends AppError {
+  constructor(message = "missing or invalid token: send Authorization: Bearer <token>") {
+    super(401, "unauthorized", message);
+  }
+}
+export class ForbiddenError extends AppError {
+  constructor(message: string) {
+    super(403, "forbidden", message);
+  }
+}
+export class NotFoundError extends AppError {
+  constructor(what: string) {
+    super(404, "not_found", `${what} not found`);
+  }
+}
+export class ConflictError extends AppError {
+  constructor(message: string, details?: unknown) {
+    super(409, "conflict", message, details);
+  }
+}
+export class PreconditionFailedError extends AppError {
+  constructor(message: string, details?: unknown) {
+    super(412, "precondition_failed", message, details);
+  }
+}
+export class UnprocessableError extends AppError {
+  constructor(code: string, message: string, details?: unknown) {
+    super(422, code, message, details);
+  }
+}
+
+/** PostgreSQL errors that a client's request can provoke, by SQLSTATE. */
+function fromDatabase(err: unknown): AppError | undefined {
+  switch (sqlState(err)) {
+    case "23505":
+      return new ConflictError("an object with the same unique name already exists; choose another handle");
+    case "23503":
+      return new ConflictError("a referenced object does not exist or is still in use");
+    case "23514":
+      return new ValidationError("the request breaks a rule of the data model");
+    case "22P02":
+    case "22001":
+    case "22003":
+    case "22021":
+    case "22007":
+    case "22008":
+      return new ValidationError("a value in the request has the wrong format");
+    case "SY001":
+      return new ConflictError("the move would create a cycle: a folder cannot be moved below itself");
+    case "SY002":
+      return new ConflictError("folders nest at most 32 levels deep");
+    case "40001":
+    case "40P01":
+      return new AppError(503, "retry", "the request conflicted with a concurrent change; retry it");
+    default:
+      return undefined;
+  }
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  return path.map((p) => (typeof p === "number" ? `[${p}]` : String(p))).join(".").replace(/\.\[/g, "[");
+}
+
+export function registerErrorHandler(app: FastifyInstance): void {
+  app.setNotFoundHandler((req, reply) => {
+    reply.status(404).send({ error: { code: "not_found", message: `no route ${req.method} ${req.url.split("?")[0]}`, requestId: req.id } });
+  });
+
+  app.setErrorHandler((err: FastifyError | Error, req, reply) => {
+    let appError: AppError | undefined;
+    if (err instanceof AppError) {
+      appError = err;
+    } else if (hasZodFastifySchemaValidationErrors(err)) {
+      const where = err.validationContext ?? "body";
+      const details = err.validation.map((v) => {
+        const issue = v.params.issue as { path?: PropertyKey[]; message?: string; keys?: string[] };
+        const path = formatPath(issue.path ?? []);
+        const field = [where, path].filter(Boolean).join(".");
+        const keys = issue.keys?.length ? ` (${issue.keys.join(", ")})` : "";
+        return { field, message: `${issue.message ?? v.message}${keys}` };
+      });
+      const summary = details.map((d) => `${d.field}: ${d.message}`).join("; ");
+      appError = new ValidationError(`invalid request: ${summary}`, details);
+    } else if (isResponseSerializationError(err)) {
+      req.log.error({ err: { message: err.message } }, "response failed its schema");
+    } else if (sqlState(err)) {
+      appError = fromDatabase(err);
+      if (!appError) req.log.error({ sqlState: sqlState(err) }, "database error");
+    } else if ("statusCode" in err && typeof err.statusCode === "number" && err.statusCode >= 400 && err.statusCode < 500) {
+      const code = err.statusCode === 413 ? "payload_too_large" : err.statusCode === 415 ? "unsupported_media_type" : err.statusCode === 429 ? "rate_limited" : "bad_request";
+      appError = new AppError(err.statusCode, code, err.message);
+    } else {
+      req.log.error({ err: { message: err.message, stack: err.stack } }, "unexpected error");
+    }
+    const e = appError ?? new AppError(500, "internal", "internal error; the request id identifies it in the service log");
+    const body: { error: Record<string, unknown> } = { error: { code: e.code, message: e.message, requestId: req.id } };
+    if (e.details !== undefined) body.error.details = e.details;
+    reply.status(e.status).send(body);
+  });
+}

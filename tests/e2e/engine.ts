@@ -1,0 +1,190 @@
+// Helpers for end-to-end tests that drive the real Pulumi engine (CLI v3.248.0)
+// through the Automation API, hermetically:
+//
+//   const pe = await pulumiEnv();           // builds/locates the engine once per process
+//   const { stack } = await pe.program({ indexTs: `...` });
+//   await stack.up(); ...
+//   await pe.cleanup();                     // removes every file the run made
+//
+// Each PulumiTestEnv gets its own temp root holding PULUMI_HOME, a file://
+// backend, TMPDIR and the program directories, so nothing is written to the
+// user's home or to the repository.
+import { spawn } from "node:child_process";
+import * as fs from "node:fs/promises";
+import * as os from "node:os";
+import * as path from "node:path";
+import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+
+export const PULUMI_VERSION = "3.248.0";
+export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+const ENGINE_SCRIPT = path.join(REPO_ROOT, "scripts", "pulumi-engine.sh");
+
+/** Files of an engine directory: the CLI, the language host and the dynamic-provider plugin. */
+const ENGINE_FILES = ["pulumi", "pulumi-language-nodejs", "pulumi-resource-pulumi-nodejs"];
+
+/** Variables from the caller's environment that must not leak into a hermetic run. */
+const SCRUBBED_VARS = /^PULUMI_/;
+
+let enginePromise: Promise<string> | undefined;
+
+/**
+ * Makes sure the engine exists (running scripts/pulumi-engine.sh at most once
+ * per process; a cold build takes minutes, a warm one well under a second) and
+ * resolves to the directory holding `pulumi`, `pulumi-language-nodejs` and
+ * `pulumi-resource-pulumi-nodejs`. The script's progress goes to our stderr.
+ */
+export function ensureEngine(): Promise<string> {
+    enginePromise ??= runEngineScript().catch((err) => {
+        enginePromise = undefined; // let a later call retry
+        throw err;
+    });
+    return enginePromise;
+}
+
+function runEngineScript(): Promise<string> {
+    return new Promise((resolve, reject) => {
+        const child = spawn("bash", [ENGINE_SCRIPT], {
+            cwd: REPO_ROOT,
+            stdio: ["ignore", "pipe", "inherit"],
+        });
+        let stdout = "";
+        child.stdout.setEncoding("utf8");
+        child.stdout.on("data", (d: string) => (stdout += d));
+        child.on("error", reject);
+        child.on("close", async (code, signal) => {
+            if (code !== 0) {
+                reject(new Error(`${ENGINE_SCRIPT} failed (exit ${code ?? signal}); see its stderr above`));
+                return;
+            }
+            const dir = stdout.trim().split("\n").pop() ?? "";
+            try {
+                for (const f of ENGINE_FILES) await fs.access(path.join(dir, f), fs.constants.X_OK);
+                resolve(dir);
+            } catch (err) {
+                reject(new Error(`${ENGINE_SCRIPT} printed '${dir}', which lacks the engine files: ${err}`));
+            }
+        });
+    });
+}
+
+export interface ProgramSpec {
+    /** Source of index.ts. `import * as pulumi from "@pulumi/pulumi"` resolves to the repo's copy. */
+    indexTs: string;
+    /** Pulumi project name (default "e2e"). */
+    project?: string;
+    /** Stack name (default "test"). */
+    stackName?: string;
+    /** Extra files to write into the program directory (relative path -> contents). */
+    files?: Record<string, string>;
+    /** Stack configuration (plain values; use stack.setConfig for secrets). */
+    config?: Record<string, string>;
+    /** Extra environment for this program's engine runs (on top of the hermetic env). */
+    env?: NodeJS.ProcessEnv;
+}
+
+export interface Program {
+    stack: Stack;
+    workDir: string;
+}
+
+export class PulumiTestEnv {
+    private programCount = 0;
+
+    private constructor(
+        /** Temp root that holds everything this environment writes. */
+        readonly root: string,
+        /** Directory with pulumi, pulumi-language-nodejs, pulumi-resource-pulumi-nodejs. */
+        readonly engineDir: string,
+        /** Hermetic environment for running `pulumi` (child_process) or the Automation API. */
+        readonly env: NodeJS.ProcessEnv,
+        readonly pulumiCommand: PulumiCommand,
+    ) {}
+
+    static async create(): Promise<PulumiTestEnv> {
+        const engineDir = await ensureEngine();
+        const root = await fs.mkdtemp(path.join(os.tmpdir(), "switchyard-pulumi-"));
+        try {
+            const home = path.join(root, "home");
+            const state = path.join(root, "state");
+            const tmp = path.join(root, "tmp");
+            // PulumiCommand.get({ root }) runs `<root>/bin/pulumi`; the symlinked CLI
+            // still finds its plugins next to the real binary (it resolves symlinks).
+            const cliRoot = path.join(root, "cli");
+            await Promise.all([home, state, tmp, path.join(cliRoot, "bin")].map((d) => fs.mkdir(d, { recursive: true })));
+            await fs.symlink(path.join(engineDir, "pulumi"), path.join(cliRoot, "bin", "pulumi"));
+
+            // The Automation API runs the CLI with process.env plus its envVars, so a
+            // variable is "removed" by overriding it with an empty string.
+            const env: NodeJS.ProcessEnv = {};
+            for (const [k, v] of Object.entries(process.env)) env[k] = SCRUBBED_VARS.test(k) ? "" : v;
+            Object.assign(env, {
+                PULUMI_HOME: home,
+                PULUMI_BACKEND_URL: `file://${state}`,
+                PULUMI_CONFIG_PASSPHRASE: "switchyard-e2e",
+                PULUMI_SKIP_UPDATE_CHECK: "true",
+                PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+                // The CLI and the Node program/dynamic provider it spawns need `node` on PATH.
+                PATH: [engineDir, path.dirname(process.execPath), process.env.PATH ?? ""].join(path.delimiter),
+                TMPDIR: tmp,
+            });
+
+            const pulumiCommand = await PulumiCommand.get({ root: cliRoot });
+            if (pulumiCommand.version?.toString() !== PULUMI_VERSION) {
+                throw new Error(`engine in ${engineDir} is pulumi ${pulumiCommand.version}, expected ${PULUMI_VERSION}`);
+            }
+            return new PulumiTestEnv(root, engineDir, env, pulumiCommand);
+        } catch (err) {
+            await fs.rm(root, { recursive: true, force: true });
+            throw err;
+        }
+    }
+
+    /**
+     * Writes a TypeScript Pulumi program (Pulumi.yaml, package.json, index.ts and a
+     * node_modules symlink to the repository's) into a fresh directory and returns
+     * a Stack for it, created in this environment's file:// backend.
+     */
+    async program(spec: ProgramSpec): Promise<Program> {
+        const project = spec.project ?? "e2e";
+        const workDir = path.join(this.root, `program-${++this.programCount}`);
+        await fs.mkdir(workDir, { recursive: true });
+        const files: Record<string, string> = {
+            "Pulumi.yaml": `name: ${project}\nruntime:\n  name: nodejs\n  options:\n    typescript: true\n`,
+            "package.json": JSON.stringify({ name: project, version: "0.0.0", private: true, main: "index.ts" }, null, 2),
+            "index.ts": spec.indexTs,
+            ...spec.files,
+        };
+        for (const [rel, contents] of Object.entries(files)) {
+            const file = path.join(workDir, rel);
+            await fs.mkdir(path.dirname(file), { recursive: true });
+            await fs.writeFile(file, contents);
+        }
+        // @pulumi/pulumi (and typescript, which the runtime's vendored ts-node uses)
+        // resolve from the repository's node_modules.
+        await fs.symlink(path.join(REPO_ROOT, "node_modules"), path.join(workDir, "node_modules"), "dir");
+
+        const envVars = stringEnv({ ...this.env, ...spec.env });
+        const stack = await LocalWorkspace.createOrSelectStack(
+            { stackName: spec.stackName ?? "test", workDir },
+            { pulumiCommand: this.pulumiCommand, pulumiHome: this.env.PULUMI_HOME, envVars },
+        );
+        for (const [k, v] of Object.entries(spec.config ?? {})) await stack.setConfig(k, { value: v });
+        return { stack, workDir };
+    }
+
+    /** Removes the temp root (state, PULUMI_HOME, programs). Stacks are not destroyed first. */
+    async cleanup(): Promise<void> {
+        await fs.rm(this.root, { recursive: true, force: true });
+    }
+}
+
+/** Creates a hermetic Pulumi environment (see PulumiTestEnv). Call cleanup() when done. */
+export function pulumiEnv(): Promise<PulumiTestEnv> {
+    return PulumiTestEnv.create();
+}
+
+function stringEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
+    return out;
+}
