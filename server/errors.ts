@@ -94,11 +94,15 @@ export function registerErrorHandler(app: FastifyInstance): void {
     } else if (hasZodFastifySchemaValidationErrors(err)) {
       const where = err.validationContext ?? "body";
       const details = err.validation.map((v) => {
-        const issue = v.params.issue as { path?: PropertyKey[]; message?: string; keys?: string[] };
-        const path = formatPath(issue.path ?? []);
+        // fastify-type-provider-zod reports each zod issue with its path as a JSON pointer and
+        // the rest of the issue (e.g. the unknown `keys`) in `params`.
+        const segments = (v.instancePath ?? "").split("/").filter(Boolean);
+        const keys = Array.isArray(v.params?.keys) ? (v.params.keys as string[]) : [];
+        if (v.keyword === "unrecognized_keys" && keys.length === 1) segments.push(keys[0]);
+        const path = formatPath(segments.map((s) => (/^\d+$/.test(s) ? Number(s) : s)));
         const field = [where, path].filter(Boolean).join(".");
-        const keys = issue.keys?.length ? ` (${issue.keys.join(", ")})` : "";
-        return { field, message: `${issue.message ?? v.message}${keys}` };
+        const listed = keys.length ? ` (${keys.join(", ")})` : "";
+        return { field, message: `${v.message ?? "invalid"}${listed}` };
       });
       const summary = details.map((d) => `${d.field}: ${d.message}`).join("; ");
       appError = new ValidationError(`invalid request: ${summary}`, details);
