@@ -2,7 +2,7 @@ import { newId, type ScopeKind } from "../../contract/ids";
 import type { Db, Queryable } from "../db/db";
 import { ConflictError, ForbiddenError, NotFoundError } from "../errors";
 import { insertAudit } from "../audit/store";
-import { requireRole, type Role } from "../auth/principal";
+import { requireRole, roleAt, type Role } from "../auth/principal";
 import { checkVersion, type RequestContext } from "../http/context";
 import { idempotent } from "../http/idempotency";
 import * as store from "./store";
@@ -46,7 +46,15 @@ export function createScopeService(db: Db) {
     get: (tx: Queryable, id: string) => store.findScope(tx, id),
     visible,
 
+    /**
+     * A scope is readable with a role at it or above, and also by members of a scope below it
+     * (a workspace member may know its organization and tenant, which `GET /v1/tenants` lists).
+     */
     async read(ctx: RequestContext, id: string) {
+      const scope = await store.findScope(db, id);
+      if (scope && !roleAt(ctx.principal, scope.path) && (await store.anyBelow(db, scope.id, [...ctx.principal.roles.keys()]))) {
+        return presentScope(scope);
+      }
       return presentScope(await visible(db, ctx, id));
     },
 

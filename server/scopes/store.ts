@@ -111,6 +111,16 @@ export async function listChildScopes(tx: Queryable, parentId: string | null, li
   return rows.map(scopeFromRow);
 }
 
+/** Whether any of `scopeIds` is a scope below `scopeId` (an org or workspace inside it). */
+export async function anyBelow(tx: Queryable, scopeId: string, scopeIds: string[]): Promise<boolean> {
+  if (scopeIds.length === 0) return false;
+  const { rows } = await tx.query(
+    "SELECT 1 FROM scopes WHERE id = ANY($2::text[]) AND id <> $1 AND (parent_id = $1 OR tenant_id = $1) LIMIT 1",
+    [scopeId, scopeIds],
+  );
+  return rows.length > 0;
+}
+
 /** Tenants where the caller holds a role at the tenant or anywhere below it. */
 export async function listTenantsFor(tx: Queryable, scopeIds: string[], all: boolean, limit: number, afterId?: string): Promise<Scope[]> {
   const { rows } = await tx.query<ScopeRow>(
