@@ -35,9 +35,13 @@ PULUMI_VERSION="3.248.0"
 # version/commit ("403 This module version is not available"). The newest
 # upstream language host the proxy does serve is the one that was still part
 # of the sdk/v3 module, last at v3.68.0 (it moved out before v3.90.0). The
-# v3.248.0 engine is backwards compatible with it (it falls back from
-# GetRequiredPackages/Handshake to the older RPCs), and it drives the v3.248.0
-# @pulumi/pulumi `cmd/run` entry point unchanged.
+# v3.248.0 engine still speaks to it (it falls back from GetRequiredPackages to
+# GetRequiredPlugins, and a spawned host needs no Handshake), and it drives the
+# v3.248.0 @pulumi/pulumi `cmd/run` entry point unchanged. Known limits of this
+# older host: it ignores the `runtime.options` of Pulumi.yaml (TypeScript via
+# the SDK's ts-node is always on; tsconfig/nodeargs/packagemanager are not
+# read), and it has none of the host features added after v3.68 (e.g.
+# component-provider RunPlugin, policy packs, package-manager installs).
 LANGHOST_MODULE="github.com/pulumi/pulumi/sdk/v3"
 LANGHOST_VERSION="v3.68.0"
 LANGHOST_PKG="github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs"
@@ -152,9 +156,23 @@ export CGO_ENABLED=0
 STEP="create build directory"
 WORK="$(mktemp -d "$CACHE_ROOT/build.XXXXXX")" || die "mktemp in $CACHE_ROOT failed"
 HEARTBEAT_PID=""
+CHILD_PID=""
 cleanup() {
-  if [[ -n "$HEARTBEAT_PID" ]]; then kill "$HEARTBEAT_PID" 2>/dev/null || true; wait "$HEARTBEAT_PID" 2>/dev/null || true; fi
+  for pid in $CHILD_PID $HEARTBEAT_PID; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
   rm -rf "$WORK"
+}
+# Runs "$@" in the background and waits for it, so that INT/TERM are handled at
+# once (cleanup kills the child) instead of after a multi-minute `go build`.
+run_child() {
+  local rc=0
+  "$@" &
+  CHILD_PID=$!
+  wait "$CHILD_PID" || rc=$?
+  CHILD_PID=""
+  return "$rc"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
@@ -200,9 +218,9 @@ package tools
 
 import _ "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi"
 EOF
-(cd "$WORK/cli" && "$GO" build -trimpath \
+run_child bash -c 'cd "$1" && shift && exec "$@"' _ "$WORK/cli" "$GO" build -trimpath \
   -ldflags "-s -w -X ${VERSION_PKG}=v${PULUMI_VERSION}" \
-  -o "$WORK/bin/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi) \
+  -o "$WORK/bin/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
   || die "go build of github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@v${PULUMI_VERSION} failed (see the Go output above)"
 log "pulumi CLI built ($((SECONDS - START))s)"
 
@@ -222,9 +240,9 @@ package tools
 
 import _ "${LANGHOST_PKG}"
 EOF
-(cd "$WORK/langhost" && "$GO" build -trimpath \
+run_child bash -c 'cd "$1" && shift && exec "$@"' _ "$WORK/langhost" "$GO" build -trimpath \
   -ldflags "-s -w -X ${VERSION_PKG}=${LANGHOST_VERSION}" \
-  -o "$WORK/bin/pulumi-language-nodejs" "$LANGHOST_PKG") \
+  -o "$WORK/bin/pulumi-language-nodejs" "$LANGHOST_PKG" \
   || die "go build of ${LANGHOST_PKG}@${LANGHOST_VERSION} failed (see the Go output above)"
 log "pulumi-language-nodejs built ($((SECONDS - START))s)"
 

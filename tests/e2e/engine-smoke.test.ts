@@ -34,16 +34,23 @@ const STACK_TYPE = "pulumi:pulumi:Stack";
 const PROVIDER_TYPE = "pulumi:providers:pulumi-nodejs";
 
 /**
- * Collects the engine's completed per-resource steps ("create", "same", ...) by
- * resource type, from the engine event stream.
+ * Records, per resource URN, the step the engine reports in its event stream:
+ * "pre" = resourcePreEvent (the planned step, what preview shows), "outputs" =
+ * resOutputsEvent (the completed step). Keyed by URN because the engine may
+ * report a resource's outputs more than once (the stack's, during preview).
  */
-function recorder() {
-    const ops: Array<{ op: string; type: string }> = [];
+function recorder(kind: "pre" | "outputs") {
+    const byUrn = new Map<string, { op: string; type: string }>();
     const onEvent = (e: EngineEvent) => {
-        const m = e.resOutputsEvent?.metadata;
-        if (m) ops.push({ op: m.op, type: m.type });
+        const m = kind === "pre" ? e.resourcePreEvent?.metadata : e.resOutputsEvent?.metadata;
+        if (m) byUrn.set(m.urn, { op: m.op, type: m.type });
     };
-    return { ops, onEvent };
+    return {
+        onEvent,
+        get ops() {
+            return [...byUrn.values()];
+        },
+    };
 }
 
 function expected(op: string) {
@@ -84,14 +91,14 @@ describe("e2e: Pulumi engine smoke test", function () {
     });
 
     it("preview plans the stack and the dynamic resource as creates", async function () {
-        const rec = recorder();
+        const rec = recorder("pre");
         const res = await stack.preview({ onOutput, onEvent: rec.onEvent, color: "never" });
         expect(res.changeSummary).to.deep.equal({ create: 2 });
         expect(rec.ops).to.have.deep.members(expected("create"));
     });
 
     it("up creates both and exports the provider's outputs", async function () {
-        const rec = recorder();
+        const rec = recorder("outputs");
         const res = await stack.up({ onOutput, onEvent: rec.onEvent, color: "never" });
         expect(res.summary.result).to.equal("succeeded");
         expect(res.summary.kind).to.equal("update");
@@ -107,7 +114,7 @@ describe("e2e: Pulumi engine smoke test", function () {
     });
 
     it("a second up changes nothing", async function () {
-        const rec = recorder();
+        const rec = recorder("outputs");
         const res = await stack.up({ onOutput, onEvent: rec.onEvent, color: "never" });
         expect(res.summary.result).to.equal("succeeded");
         expect(res.summary.resourceChanges).to.deep.equal({ same: 2 });
@@ -116,14 +123,16 @@ describe("e2e: Pulumi engine smoke test", function () {
     });
 
     it("refresh finds no drift", async function () {
-        const res = await stack.refresh({ onOutput, color: "never" });
+        const rec = recorder("outputs");
+        const res = await stack.refresh({ onOutput, onEvent: rec.onEvent, color: "never" });
         expect(res.summary.result).to.equal("succeeded");
         expect(res.summary.kind).to.equal("refresh");
         expect(res.summary.resourceChanges).to.deep.equal({ same: 2 });
+        expect(rec.ops).to.have.deep.members(expected("same"));
     });
 
     it("destroy deletes both", async function () {
-        const rec = recorder();
+        const rec = recorder("outputs");
         const res = await stack.destroy({ onOutput, onEvent: rec.onEvent, color: "never" });
         expect(res.summary.result).to.equal("succeeded");
         expect(res.summary.kind).to.equal("destroy");

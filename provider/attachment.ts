@@ -1,0 +1,59 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type { AttachmentView } from "../contract/api";
+import { isNotFound } from "./client";
+import { api, changedProperties, configure, requireId, type Failures } from "./common";
+
+export interface AttachmentInputs {
+  workspaceId: string;
+  objectId: string;
+}
+
+export interface AttachmentOutputs extends AttachmentInputs {
+  objectType: string;
+  version: number;
+  createdAt: string;
+}
+
+function outputsFrom(v: AttachmentView): AttachmentOutputs {
+  return { workspaceId: v.workspaceId, objectId: v.objectId, objectType: v.objectType, version: v.version, createdAt: v.createdAt };
+}
+
+export const provider: pulumi.dynamic.ResourceProvider = {
+  configure,
+
+  async check(_olds: AttachmentInputs, news: AttachmentInputs) {
+    const failures: Failures = [];
+    requireId(failures, news as never, "workspaceId", "workspace");
+    requireId(failures, news as never, "objectId", "connection", "folder");
+    return { inputs: news, failures };
+  },
+
+  async diff(_id: string, olds: AttachmentOutputs, news: AttachmentInputs) {
+    const replaces = changedProperties(olds as never, news as never, ["workspaceId", "objectId"]);
+    // The new target may bring a schema of the same name as the old one: detach first.
+    return { changes: replaces.length > 0, replaces, deleteBeforeReplace: replaces.length > 0 };
+  },
+
+  async create(inputs: AttachmentInputs) {
+    const { body } = await api().create<AttachmentView>(`/v1/workspaces/${inputs.workspaceId}/attachments`, { objectId: inputs.objectId });
+    return { id: body.id, outs: outputsFrom(body) };
+  },
+
+  async read(id: string) {
+    try {
+      const { body } = await api().get<AttachmentView>(`/v1/attachments/${id}`);
+      return { id, props: outputsFrom(body), inputs: { workspaceId: body.workspaceId, objectId: body.objectId } };
+    } catch (err) {
+      if (isNotFound(err)) return {};
+      throw err;
+    }
+  },
+
+  async delete(id: string) {
+    try {
+      await api().delete(`/v1/attachments/${id}`);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  },
+};

@@ -1,0 +1,68 @@
+import type * as pulumi from "@pulumi/pulumi";
+import { ID_PREFIXES, isId, type IdKind } from "../contract/ids";
+import { SwitchyardClient } from "./client";
+import { configureFrom } from "./settings";
+
+/** Shared pieces of the dynamic providers: the client, input checks and diff helpers. */
+
+let client: SwitchyardClient | undefined;
+export function api(): SwitchyardClient {
+  client ??= SwitchyardClient.fromEnvironment();
+  return client;
+}
+
+export async function configure(req: pulumi.dynamic.ConfigureRequest): Promise<void> {
+  configureFrom(req.config);
+  client = undefined;
+}
+
+export type Failures = pulumi.dynamic.CheckFailure[];
+
+export function requireId(failures: Failures, inputs: Record<string, unknown>, property: string, ...kinds: IdKind[]): void {
+  const v = inputs[property];
+  if (typeof v !== "string" || !kinds.some((k) => isId(k, v))) {
+    const expected = kinds.map((k) => `${ID_PREFIXES[k]}_…`).join(" or ");
+    failures.push({ property, reason: `${property} must be an id of the form ${expected}${v === undefined ? " (it is missing)" : `, got ${JSON.stringify(v)}`}` });
+  }
+}
+
+export function optionalId(failures: Failures, inputs: Record<string, unknown>, property: string, kind: IdKind): void {
+  if (inputs[property] !== undefined && inputs[property] !== null) requireId(failures, inputs, property, kind);
+}
+
+export function optionalString(failures: Failures, inputs: Record<string, unknown>, property: string, max: number, check?: (v: string) => string | undefined): void {
+  const v = inputs[property];
+  if (v === undefined || v === null) return;
+  if (typeof v !== "string") failures.push({ property, reason: `${property} must be a string` });
+  else if (v.length > max) failures.push({ property, reason: `${property} must be at most ${max} characters` });
+  else {
+    const problem = check?.(v);
+    if (problem) failures.push({ property, reason: `${property} ${problem}` });
+  }
+}
+
+/** The URL segment of a scope id: tenants/…, orgs/… or workspaces/…. */
+export function scopePath(scopeId: string): string {
+  const kind = scopeId.startsWith("tnt_") ? "tenants" : scopeId.startsWith("org_") ? "orgs" : "workspaces";
+  return `${kind}/${scopeId}`;
+}
+
+/** Properties whose values differ between old state and new inputs (missing == null). */
+export function changedProperties(olds: Record<string, unknown>, news: Record<string, unknown>, props: string[]): string[] {
+  return props.filter((p) => !deepEqual(olds[p] ?? null, news[p] ?? null));
+}
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a as object).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
+  const kb = Object.keys(b as object).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
+  if (ka.length !== kb.length) return false;
+  return ka.every((k) => deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+}
+
+/** Drops undefined values, which Pulumi state cannot hold. */
+export function compact<T extends Record<string, unknown>>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+}

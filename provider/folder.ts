@@ -1,0 +1,73 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type { FolderView } from "../contract/api";
+import { handleProblem } from "../contract/handles";
+import { isNotFound } from "./client";
+import { api, changedProperties, compact, configure, optionalId, optionalString, requireId, scopePath, type Failures } from "./common";
+
+export interface FolderInputs {
+  scopeId: string;
+  title: string;
+  handle?: string | null;
+  parentId?: string | null;
+}
+
+export interface FolderOutputs extends FolderInputs {
+  managedBy: string | null;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+function outputsFrom(v: FolderView): FolderOutputs {
+  return compact({ scopeId: v.scopeId, title: v.title, handle: v.handle ?? undefined, parentId: v.parentId ?? undefined, managedBy: v.managedBy, version: v.version, createdAt: v.createdAt, updatedAt: v.updatedAt });
+}
+
+export const provider: pulumi.dynamic.ResourceProvider = {
+  configure,
+
+  async check(_olds: FolderInputs, news: FolderInputs) {
+    const failures: Failures = [];
+    const inputs = news as unknown as Record<string, unknown>;
+    requireId(failures, inputs, "scopeId", "tenant", "org", "workspace");
+    if (typeof news.title !== "string" || !news.title.trim()) failures.push({ property: "title", reason: "title is required (free text, at most 255 characters)" });
+    else optionalString(failures, inputs, "title", 255);
+    optionalString(failures, inputs, "handle", 63, (h) => handleProblem(h));
+    optionalId(failures, inputs, "parentId", "folder");
+    return { inputs: news, failures };
+  },
+
+  async diff(_id: string, olds: FolderOutputs, news: FolderInputs) {
+    const replaces = changedProperties(olds as never, news as never, ["scopeId"]);
+    const updates = changedProperties(olds as never, news as never, ["title", "handle", "parentId"]);
+    return { changes: replaces.length + updates.length > 0, replaces };
+  },
+
+  async create(inputs: FolderInputs) {
+    const { body } = await api().create<FolderView>(`/v1/${scopePath(inputs.scopeId)}/folders`, compact({ title: inputs.title, handle: inputs.handle ?? undefined, parentId: inputs.parentId ?? undefined }));
+    return { id: body.id, outs: outputsFrom(body) };
+  },
+
+  async read(id: string) {
+    try {
+      const { body } = await api().get<FolderView>(`/v1/folders/${id}`);
+      const outs = outputsFrom(body);
+      return { id, props: outs, inputs: compact({ scopeId: outs.scopeId, title: outs.title, handle: outs.handle, parentId: outs.parentId }) };
+    } catch (err) {
+      if (isNotFound(err)) return {};
+      throw err;
+    }
+  },
+
+  async update(id: string, olds: FolderOutputs, news: FolderInputs) {
+    const { body } = await api().patch<FolderView>(`/v1/folders/${id}`, { title: news.title, handle: news.handle ?? null, parentId: news.parentId ?? null }, olds.version);
+    return { outs: outputsFrom(body) };
+  },
+
+  async delete(id: string) {
+    try {
+      await api().delete(`/v1/folders/${id}`);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  },
+};

@@ -1,0 +1,60 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type { GrantView } from "../contract/api";
+import { isNotFound } from "./client";
+import { api, changedProperties, configure, requireId, type Failures } from "./common";
+
+export interface GrantInputs {
+  objectId: string;
+  granteeId: string;
+}
+
+export interface GrantOutputs extends GrantInputs {
+  objectType: string;
+  tenantId: string;
+  version: number;
+  createdAt: string;
+}
+
+function outputsFrom(v: GrantView): GrantOutputs {
+  return { objectId: v.objectId, granteeId: v.granteeId, objectType: v.objectType, tenantId: v.tenantId, version: v.version, createdAt: v.createdAt };
+}
+
+/** A grant has no field to change in place: a different object or grantee is a new grant. */
+export const provider: pulumi.dynamic.ResourceProvider = {
+  configure,
+
+  async check(_olds: GrantInputs, news: GrantInputs) {
+    const failures: Failures = [];
+    requireId(failures, news as never, "objectId", "connection", "folder");
+    requireId(failures, news as never, "granteeId", "tenant", "org", "workspace");
+    return { inputs: news, failures };
+  },
+
+  async diff(_id: string, olds: GrantOutputs, news: GrantInputs) {
+    const replaces = changedProperties(olds as never, news as never, ["objectId", "granteeId"]);
+    return { changes: replaces.length > 0, replaces };
+  },
+
+  async create(inputs: GrantInputs) {
+    const { body } = await api().create<GrantView>("/v1/grants", { objectId: inputs.objectId, granteeId: inputs.granteeId });
+    return { id: body.id, outs: outputsFrom(body) };
+  },
+
+  async read(id: string) {
+    try {
+      const { body } = await api().get<GrantView>(`/v1/grants/${id}`);
+      return { id, props: outputsFrom(body), inputs: { objectId: body.objectId, granteeId: body.granteeId } };
+    } catch (err) {
+      if (isNotFound(err)) return {};
+      throw err;
+    }
+  },
+
+  async delete(id: string) {
+    try {
+      await api().delete(`/v1/grants/${id}`);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  },
+};

@@ -1,0 +1,7 @@
+/**
+ * Switchyard's Pulumi SDK: `import * as sy from "switchyard"`.
+ * Settings: `switchyard:url` and `switchyard:token` (secret) in stack config, or SWITCHYARD_URL
+ * and SWITCHYARD_TOKEN in the environment.
+ */
+export { Connection, Folder, Grant, SchemaAttachment } from "./resources";
+export type { ConnectionArgs, FolderArgs, GrantArgs, SchemaAttachmentArgs } from "./resources";

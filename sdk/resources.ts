@@ -1,0 +1,107 @@
+import * as pulumi from "@pulumi/pulumi";
+import { providerShim } from "./shim";
+
+/** The dynamic resources' module; chosen once, since renaming it would force aliases. */
+const MODULE = "switchyard";
+
+export interface FolderArgs {
+  /** The tenant, organization or workspace that owns the folder (tnt_…, org_…, ws_…). Changing it replaces the folder. */
+  scopeId: pulumi.Input<string>;
+  title: pulumi.Input<string>;
+  handle?: pulumi.Input<string>;
+  /** A folder of the same scope; omit for a top-level folder. Changing it moves the folder. */
+  parentId?: pulumi.Input<string>;
+}
+
+/** A folder of connections. Import with `pulumi import switchyard:index:Folder <name> fld_…`. */
+export class Folder extends pulumi.dynamic.Resource {
+  declare readonly scopeId: pulumi.Output<string>;
+  declare readonly title: pulumi.Output<string>;
+  declare readonly handle: pulumi.Output<string | undefined>;
+  declare readonly parentId: pulumi.Output<string | undefined>;
+  declare readonly managedBy: pulumi.Output<string | null>;
+  declare readonly version: pulumi.Output<number>;
+  declare readonly createdAt: pulumi.Output<string>;
+  declare readonly updatedAt: pulumi.Output<string>;
+
+  constructor(name: string, args: FolderArgs, opts?: pulumi.CustomResourceOptions) {
+    super(providerShim("folder"), name, { managedBy: undefined, version: undefined, createdAt: undefined, updatedAt: undefined, ...args }, opts, MODULE, "Folder");
+  }
+}
+
+export interface ConnectionArgs {
+  /** The owning tenant, organization or workspace. Changing it replaces the connection. */
+  scopeId: pulumi.Input<string>;
+  /** The connection type (aws, azure, gcp, postgres, s3, gcs, dhis2, iaso, custom). Changing it replaces. */
+  plugin: pulumi.Input<string>;
+  /** The plugin's settings; secret fields stay secret in state and outputs. */
+  config: pulumi.Input<Record<string, pulumi.Input<unknown>>>;
+  /** The schema name in every workspace it reaches; derived from the title when omitted. */
+  handle?: pulumi.Input<string>;
+  title?: pulumi.Input<string>;
+  description?: pulumi.Input<string>;
+  /** A folder of the same scope. Changing it moves the connection. */
+  folderId?: pulumi.Input<string>;
+}
+
+/** A data-source connection. Import with `pulumi import switchyard:index:Connection <name> conn_…`. */
+export class Connection extends pulumi.dynamic.Resource {
+  declare readonly scopeId: pulumi.Output<string>;
+  declare readonly plugin: pulumi.Output<string>;
+  declare readonly config: pulumi.Output<Record<string, unknown>>;
+  declare readonly handle: pulumi.Output<string>;
+  declare readonly title: pulumi.Output<string>;
+  declare readonly description: pulumi.Output<string>;
+  declare readonly folderId: pulumi.Output<string | null>;
+  declare readonly managedBy: pulumi.Output<string | null>;
+  declare readonly version: pulumi.Output<number>;
+  declare readonly createdAt: pulumi.Output<string>;
+  declare readonly updatedAt: pulumi.Output<string>;
+  /** Fingerprints of the secret fields as the service holds them (they change when a secret changes). */
+  declare readonly secretFingerprints: pulumi.Output<Record<string, string | null>>;
+
+  constructor(name: string, args: ConnectionArgs, opts?: pulumi.CustomResourceOptions) {
+    const computed = { managedBy: undefined, version: undefined, createdAt: undefined, updatedAt: undefined, secretFingerprints: undefined, appliedFingerprints: undefined };
+    super(providerShim("connection"), name, { ...computed, ...args }, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["config"] }), MODULE, "Connection");
+  }
+}
+
+export interface GrantArgs {
+  /** The shared connection or folder (conn_… or fld_…), owned by a tenant or organization. */
+  objectId: pulumi.Input<string>;
+  /** Who receives it: the tenant, one of its organizations or workspaces. */
+  granteeId: pulumi.Input<string>;
+}
+
+/** Shares a connection or folder down the hierarchy. Changing either id replaces the grant. */
+export class Grant extends pulumi.dynamic.Resource {
+  declare readonly objectId: pulumi.Output<string>;
+  declare readonly granteeId: pulumi.Output<string>;
+  declare readonly objectType: pulumi.Output<string>;
+  declare readonly tenantId: pulumi.Output<string>;
+  declare readonly version: pulumi.Output<number>;
+  declare readonly createdAt: pulumi.Output<string>;
+
+  constructor(name: string, args: GrantArgs, opts?: pulumi.CustomResourceOptions) {
+    super(providerShim("grant"), name, { objectType: undefined, tenantId: undefined, version: undefined, createdAt: undefined, ...args }, opts, MODULE, "Grant");
+  }
+}
+
+export interface SchemaAttachmentArgs {
+  workspaceId: pulumi.Input<string>;
+  /** A connection or folder available to the workspace. */
+  objectId: pulumi.Input<string>;
+}
+
+/** Makes a connection, or every connection below a folder, a schema of a workspace. */
+export class SchemaAttachment extends pulumi.dynamic.Resource {
+  declare readonly workspaceId: pulumi.Output<string>;
+  declare readonly objectId: pulumi.Output<string>;
+  declare readonly objectType: pulumi.Output<string>;
+  declare readonly version: pulumi.Output<number>;
+  declare readonly createdAt: pulumi.Output<string>;
+
+  constructor(name: string, args: SchemaAttachmentArgs, opts?: pulumi.CustomResourceOptions) {
+    super(providerShim("attachment"), name, { objectType: undefined, version: undefined, createdAt: undefined, ...args }, opts, MODULE, "SchemaAttachment");
+  }
+}
