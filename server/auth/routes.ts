@@ -79,8 +79,8 @@ export function authRoutes(app: FastifyInstance, auth: AuthService) {
     return { items, nextCursor: more ? encodeCursor(items[items.length - 1].userId) : null };
   });
   const memberParams = scopeParams.extend({ userId: idSchema("user") });
-  r.put("/v1/:kind/:id/members/:userId", { schema: { tags, summary: "Give a user a role at a scope (owners)", params: memberParams, body: z.strictObject({ role: roleSchema }), response: { 200: memberSchema } } }, async (req) =>
-    auth.putMember(contextOf(req), scopeRouteId(req.params), req.params.userId, req.body.role),
+  r.put("/v1/:kind/:id/members/:userId", { schema: { tags, summary: "Give a user a role at a scope (owners)", params: memberParams, body: z.strictObject({ role: roleSchema }), response: { 200: memberSchema } } }, async (req, reply) =>
+    sendWithEtag(reply, await auth.putMember(contextOf(req), scopeRouteId(req.params), req.params.userId, req.body.role)),
   );
   r.delete("/v1/:kind/:id/members/:userId", { schema: { tags, summary: "Remove a user's role at a scope (owners)", params: memberParams } }, async (req, reply) => {
     await auth.deleteMember(contextOf(req), scopeRouteId(req.params), req.params.userId);

@@ -2,7 +2,7 @@ import { newId } from "../../contract/ids";
 import type { Db, Queryable } from "../db/db";
 import { insertAudit } from "../audit/store";
 import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from "../errors";
-import type { RequestContext } from "../http/context";
+import { checkVersion, type RequestContext } from "../http/context";
 import { idempotent } from "../http/idempotency";
 import type { ScopeService } from "../scopes/service";
 import { constantTimeEqual } from "../secrets";
@@ -11,6 +11,19 @@ import * as store from "./store";
 import { generateToken, hashToken, tokenPrefix } from "./tokens";
 
 export type AuthService = ReturnType<typeof createAuthService>;
+
+/**
+ * A token's secret is shown once and stored only as a hash, so an idempotent token create keeps
+ * its answer without the secret, and a replay cannot show the secret again: it answers 409 naming
+ * the token that the first request created.
+ */
+const tokenReplay = {
+  keep: ({ token: _secret, ...shown }: { token: string; id: string }) => shown,
+  replay(kept: unknown): never {
+    const id = (kept as { id: string }).id;
+    throw new ConflictError(`this Idempotency-Key already created token ${id}; its secret was shown only once: revoke it and create a new token`, { tokenId: id });
+  },
+};
 
 export function createAuthService(db: Db, scopes: ScopeService) {
   const audit = (tx: Queryable, ctx: RequestContext, action: string, targetType: string, targetId: string, scope: { tenantId: string; path: string[] } | null, after?: unknown, before?: unknown) =>
@@ -93,7 +106,7 @@ export function createAuthService(db: Db, scopes: ScopeService) {
           const { token: _secret, ...shown } = issued;
           await audit(tx, ctx, "token.create", "token", issued.id, scope, shown);
           return issued;
-        }),
+        }, tokenReplay),
       );
     },
 
@@ -126,6 +139,7 @@ export function createAuthService(db: Db, scopes: ScopeService) {
         const scope = await scopes.visible(tx, ctx, scopeId, "owner", true);
         if (!(await store.findUser(tx, userId))) throw new NotFoundError("user");
         const before = await store.findMember(tx, scopeId, userId);
+        if (ctx.ifMatch !== undefined) checkVersion("this membership", before?.version ?? 0, ctx.ifMatch);
         const member = await store.upsertMember(tx, scopeId, userId, role);
         await audit(tx, ctx, "member.put", "membership", `${scopeId}/${userId}`, scope, member, before);
         return member;
@@ -137,6 +151,7 @@ export function createAuthService(db: Db, scopes: ScopeService) {
         const scope = await scopes.visible(tx, ctx, scopeId, "owner", true);
         const before = await store.findMember(tx, scopeId, userId);
         if (!before) throw new NotFoundError("member");
+        checkVersion("this membership", before.version, ctx.ifMatch);
         await store.deleteMember(tx, scopeId, userId);
         await audit(tx, ctx, "member.delete", "membership", `${scopeId}/${userId}`, scope, undefined, before);
       });

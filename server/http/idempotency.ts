@@ -7,7 +7,14 @@ import type { RequestContext } from "./context";
  * create's own transaction: a concurrent request with the same key waits on the unique index
  * until the first commits, then finds and replays its response; a rolled-back create leaves no key.
  */
-export async function idempotent<T>(tx: Queryable, ctx: RequestContext, create: () => Promise<T>): Promise<T> {
+export interface IdempotencyOptions<T> {
+  /** What to keep of the first response (default: all of it); it must hold no secret. */
+  keep?: (result: T) => unknown;
+  /** How to answer a replay from what was kept (default: the kept response itself). */
+  replay?: (kept: unknown) => T;
+}
+
+export async function idempotent<T>(tx: Queryable, ctx: RequestContext, create: () => Promise<T>, opts: IdempotencyOptions<T> = {}): Promise<T> {
   const k = ctx.idempotency;
   if (!k) return create();
   const principal = ctx.principal.userId ?? ctx.principal.tokenId;
@@ -18,10 +25,10 @@ export async function idempotent<T>(tx: Queryable, ctx: RequestContext, create: 
   );
   if (inserted.rowCount === 1) {
     const result = await create();
-    await tx.query("UPDATE idempotency_keys SET status = 201, response = $3 WHERE principal_id = $1 AND key = $2", [principal, k.key, JSON.stringify(result)]);
+    await tx.query("UPDATE idempotency_keys SET status = 201, response = $3 WHERE principal_id = $1 AND key = $2", [principal, k.key, JSON.stringify(opts.keep ? opts.keep(result) : result)]);
     return result;
   }
-  const { rows } = await tx.query<{ method: string; path: string; body_hash: string; response: T }>(
+  const { rows } = await tx.query<{ method: string; path: string; body_hash: string; response: unknown }>(
     "SELECT method, path, body_hash, response FROM idempotency_keys WHERE principal_id = $1 AND key = $2",
     [principal, k.key],
   );
@@ -33,5 +40,5 @@ export async function idempotent<T>(tx: Queryable, ctx: RequestContext, create: 
     );
   }
   ctx.replayed = true;
-  return first.response;
+  return opts.replay ? opts.replay(first.response) : (first.response as T);
 }
