@@ -1,10 +1,21 @@
 import type { FastifyInstance } from "fastify";
+import { availableConnections } from "./attachments/availability";
+import { syncEntries, workspacesReaching } from "./attachments/entries";
+import { connectionUsage, renameClashes } from "./attachments/queries";
+import { attachmentRoutes } from "./attachments/routes";
+import { assertNotStranded } from "./attachments/rules";
+import { createAttachmentService } from "./attachments/service";
 import type { ConnectionService, ConnectionSharing } from "./connections/service";
 import type { Db, Queryable } from "./db/db";
 import { ConflictError } from "./errors";
+import { folderRoutes } from "./folders/routes";
+import { createFolderService } from "./folders/service";
+import { grantRoutes } from "./grants/routes";
+import { createGrantService } from "./grants/service";
 import type { ScopeService } from "./scopes/service";
 import type { SecretBox } from "./secrets";
-import { connectionUsage, strandedAttachments, workspaceSchemas } from "./attachments/queries";
+import { workspaceRoutes } from "./workspaces/routes";
+import { createWorkspaceViewService } from "./workspaces/service";
 
 /**
  * The sharing model (folders, grants, attachments and a workspace's view), wired together:
@@ -16,33 +27,35 @@ export function createSharing(deps: { db: Db; scopes: ScopeService; box: SecretB
       const rows = await connectionUsage(tx, connectionId);
       return rows.map((r) => ({ workspaceId: r.workspace_id, state: r.state, attachmentId: r.attachment_id, folderId: r.folder_id }));
     },
-    async assertAttachmentsAvailable(tx: Queryable, tenantId: string) {
-      const stranded = await strandedAttachments(tx, tenantId);
-      if (stranded.length > 0) {
-        throw new ConflictError(
-          `this change would leave ${stranded.length} attachment(s) without the grant that makes them available; detach them first: ${stranded.map((s) => `${s.attachment_id} (workspace ${s.workspace_id})`).join(", ")}`,
-          { attachments: stranded.map((s) => ({ attachmentId: s.attachment_id, workspaceId: s.workspace_id, objectId: s.object_id })) },
-        );
+    assertAttachmentsAvailable: assertNotStranded,
+    async assertHandleFree(tx: Queryable, connectionId: string, handle: string) {
+      const clash = (await renameClashes(tx, connectionId, handle))[0];
+      if (clash) {
+        throw new ConflictError(`handle "${handle}" is already the schema of connection ${clash.connection_id} in workspace ${clash.workspace_id}; choose another handle`, {
+          workspaceId: clash.workspace_id,
+          connectionId: clash.connection_id,
+        });
       }
     },
-    async assertHandleFree(tx: Queryable, connectionId: string, handle: string) {
-      const workspaces = [...new Set((await connectionUsage(tx, connectionId)).map((u) => u.workspace_id))];
-      for (const ws of workspaces) {
-        const clash = (await workspaceSchemas(tx, ws)).find((s) => s.name === handle && s.connection_id !== connectionId);
-        if (clash) {
-          throw new ConflictError(`handle "${handle}" is already the schema of connection ${clash.connection_id} in workspace ${ws}; choose another handle`, {
-            workspaceId: ws,
-            connectionId: clash.connection_id,
-          });
-        }
-      }
+    async placed(tx: Queryable, folderIds: (string | null | undefined)[]) {
+      await syncEntries(tx, await workspacesReaching(tx, folderIds));
+    },
+    async available(tx: Queryable, workspacePath: string[], q) {
+      return availableConnections(tx, workspacePath, q);
     },
   };
 
+  const folders = createFolderService(deps);
+  const grants = createGrantService(deps);
+  const attachments = createAttachmentService(deps);
+
   return {
     forConnections,
-    routes(_app: FastifyInstance, _connections: ConnectionService) {
-      // folder, grant, attachment and workspace-view routes are registered here
+    routes(app: FastifyInstance, connections: ConnectionService) {
+      folderRoutes(app, folders);
+      grantRoutes(app, grants);
+      attachmentRoutes(app, attachments);
+      workspaceRoutes(app, createWorkspaceViewService({ ...deps, connections }));
     },
   };
 }

@@ -1,9 +1,19 @@
 import type { Queryable } from "../db/db";
 
 /**
- * The queries that decide what a workspace sees (SPEC §4, §5). Nothing here is cached or
- * materialised: every answer is computed from grants, attachments and the folder tree as they
- * are in the caller's transaction, so it is exact right after any change.
+ * The queries that decide what a workspace sees (SPEC §5). Which connections are schemas of a
+ * workspace is computed from attachments and the folder tree as they are in the caller's
+ * transaction, so it is exact right after any change. Only the order of arrival, which decides
+ * who keeps a contested name, is remembered (`schema_entries`, kept by ./entries.ts).
+ *
+ * The rules (docs/sharing.md):
+ * - A connection is a *member* of a workspace when the workspace attached it, or attached a
+ *   folder it is below (at any depth). It is `direct` when attached itself, else `indirect`
+ *   through its earliest folder attachment (by attachment order), which is the folder named.
+ * - Among members with the same handle, the one that joined the workspace first and has been a
+ *   member ever since keeps the name; ties (never produced by the service) go to the smaller id.
+ *   The others are `conflict`, naming the winner. A move within what a workspace sees, or a
+ *   second route to a connection coming or going, is not a new arrival.
  */
 
 export interface SchemaRow {
@@ -15,152 +25,139 @@ export interface SchemaRow {
   conflicts_with: string | null;
 }
 
-/**
- * A workspace's schemas. Each connection reached through the workspace's attachments (directly,
- * or below an attached folder) is a member; its `entered` sequence is when it last joined (the
- * attachment, its creation or move into the folder, or a move of a folder on the way). Among
- * members with the same handle the earliest keeps the name; the others are `conflict`.
- */
 export const WORKSPACE_SCHEMAS_SQL = `
 WITH RECURSIVE
 att AS (
   SELECT id, connection_id, folder_id, seq FROM attachments WHERE workspace_id = $1
 ),
--- every folder below each attached folder, with the latest join event on the way down
-walk (attachment_id, root_id, folder_id, entered) AS (
-  SELECT a.id, a.folder_id, a.folder_id, a.seq FROM att a WHERE a.folder_id IS NOT NULL
+-- every folder below each attached folder, remembering the attachment it came through
+walk (attachment_id, root_id, seq, folder_id) AS (
+  SELECT a.id, a.folder_id, a.seq, a.folder_id FROM att a WHERE a.folder_id IS NOT NULL
   UNION ALL
-  SELECT w.attachment_id, w.root_id, f.id, greatest(w.entered, f.placed_seq)
-    FROM folders f JOIN walk w ON f.parent_id = w.folder_id
+  SELECT w.attachment_id, w.root_id, w.seq, f.id FROM folders f JOIN walk w ON f.parent_id = w.folder_id
 ),
+route AS (
+  SELECT a.connection_id, true AS direct, NULL::text AS via_folder, a.id AS attachment_id, a.seq
+    FROM att a WHERE a.connection_id IS NOT NULL
+  UNION ALL
+  SELECT c.id, false, w.root_id, w.attachment_id, w.seq FROM walk w JOIN connections c ON c.folder_id = w.folder_id
+),
+-- one row per member: direct if attached itself, else through its earliest folder attachment
 member AS (
-  SELECT c.id AS connection_id, c.handle, true AS direct, NULL::text AS via_folder, a.id AS attachment_id, a.seq AS entered
-    FROM att a JOIN connections c ON c.id = a.connection_id
-  UNION ALL
-  SELECT c.id, c.handle, false, w.root_id, w.attachment_id, greatest(w.entered, c.placed_seq)
-    FROM walk w JOIN connections c ON c.folder_id = w.folder_id
+  SELECT DISTINCT ON (connection_id) connection_id, direct, via_folder, attachment_id
+    FROM route ORDER BY connection_id, direct DESC, seq
 ),
--- one row per connection: direct if attached itself, else through its earliest folder attachment
-per_connection AS (
-  SELECT DISTINCT ON (connection_id) connection_id, handle, direct, via_folder, attachment_id,
-         min(entered) OVER (PARTITION BY connection_id) AS entered
-    FROM member
-   ORDER BY connection_id, direct DESC, entered
-),
+-- the member that joined first keeps a contested name
 ranked AS (
-  SELECT p.*, first_value(connection_id) OVER w AS winner, row_number() OVER w AS rank
-    FROM per_connection p
-  WINDOW w AS (PARTITION BY handle ORDER BY entered, direct DESC, connection_id)
+  SELECT m.*, c.handle, first_value(m.connection_id) OVER w AS winner, row_number() OVER w AS rank
+    FROM member m
+    JOIN connections c ON c.id = m.connection_id
+    LEFT JOIN schema_entries e ON e.workspace_id = $1 AND e.connection_id = m.connection_id
+  WINDOW w AS (PARTITION BY c.handle ORDER BY e.entered NULLS LAST, m.connection_id COLLATE "C")
 )
 SELECT handle AS name,
        CASE WHEN rank > 1 THEN 'conflict' WHEN direct THEN 'direct' ELSE 'indirect' END AS state,
        connection_id, via_folder AS folder_id, attachment_id,
        CASE WHEN rank > 1 THEN winner END AS conflicts_with
   FROM ranked
- ORDER BY handle, rank`;
+ ORDER BY handle COLLATE "C", rank`;
 
+/** A workspace's schemas, by name; within a name the holder first, then the conflicts. */
 export async function workspaceSchemas(tx: Queryable, workspaceId: string): Promise<SchemaRow[]> {
   const { rows } = await tx.query<SchemaRow>(WORKSPACE_SCHEMAS_SQL, [workspaceId]);
   return rows;
 }
 
-export interface AvailableRow {
-  connection_id: string;
-  handle: string;
-  via: "own" | "grant";
-  grant_id: string | null;
-  grantee_id: string | null;
+/**
+ * Members of any workspace among the connections with handle `$1` (a connection's rivals for its
+ * name) and the connection `$2`, with their route and arrival; the same rules as above.
+ */
+const RIVAL_MEMBERS_CTE = `
+WITH RECURSIVE
+rival AS (
+  SELECT id, folder_id FROM connections WHERE handle = $1 OR id = $2
+),
+up (connection_id, folder_id) AS (
+  SELECT id, folder_id FROM rival WHERE folder_id IS NOT NULL
+  UNION ALL
+  SELECT up.connection_id, f.parent_id FROM folders f JOIN up ON f.id = up.folder_id WHERE f.parent_id IS NOT NULL
+),
+route AS (
+  SELECT a.workspace_id, a.connection_id, true AS direct, NULL::text AS via_folder, a.id AS attachment_id, a.seq
+    FROM rival r JOIN attachments a ON a.connection_id = r.id
+  UNION ALL
+  SELECT a.workspace_id, up.connection_id, false, a.folder_id, a.id, a.seq
+    FROM up JOIN attachments a ON a.folder_id = up.folder_id
+),
+member AS (
+  SELECT DISTINCT ON (workspace_id, connection_id) workspace_id, connection_id, direct, via_folder, attachment_id
+    FROM route ORDER BY workspace_id, connection_id, direct DESC, seq
+)`;
+
+export interface ConnectionWorkspaceRow {
+  workspace_id: string;
+  state: "direct" | "indirect" | "conflict";
+  attachment_id: string;
   folder_id: string | null;
+  conflicts_with: string | null;
 }
 
-/**
- * The connections available to a workspace, with why: its own, or covered by a grant to the
- * workspace, its organization or its tenant (directly, or below a granted folder). `$2` is the
- * workspace's scope path [tenant, org, workspace].
- */
-export async function availableConnections(tx: Queryable, workspaceId: string, scopePath: string[]): Promise<AvailableRow[]> {
-  const { rows } = await tx.query<AvailableRow>(
-    `WITH RECURSIVE
-     g AS (SELECT id, connection_id, folder_id, grantee_id FROM grants WHERE grantee_id = ANY($2::text[])),
-     below (grant_id, root_id, folder_id) AS (
-       SELECT g.id, g.folder_id, g.folder_id FROM g WHERE g.folder_id IS NOT NULL
-       UNION ALL
-       SELECT b.grant_id, b.root_id, f.id FROM folders f JOIN below b ON f.parent_id = b.folder_id
+/** The workspaces whose schemas include a connection, and how: exact, states included. */
+export async function connectionWorkspaces(tx: Queryable, connectionId: string, page: { limit: number; afterWorkspace?: string }): Promise<ConnectionWorkspaceRow[]> {
+  const { rows } = await tx.query<ConnectionWorkspaceRow>(
+    `${RIVAL_MEMBERS_CTE},
+     ranked AS (
+       SELECT m.*, first_value(m.connection_id) OVER w AS winner, row_number() OVER w AS rank
+         FROM member m
+         LEFT JOIN schema_entries e ON e.workspace_id = m.workspace_id AND e.connection_id = m.connection_id
+       WINDOW w AS (PARTITION BY m.workspace_id ORDER BY e.entered NULLS LAST, m.connection_id COLLATE "C")
      )
-     SELECT c.id AS connection_id, c.handle, 'own' AS via, NULL AS grant_id, NULL AS grantee_id, NULL AS folder_id
-       FROM connections c WHERE c.scope_id = $1
-     UNION ALL
-     SELECT c.id, c.handle, 'grant', g.id, g.grantee_id, NULL FROM g JOIN connections c ON c.id = g.connection_id
-     UNION ALL
-     SELECT c.id, c.handle, 'grant', b.grant_id, g.grantee_id, b.root_id
-       FROM below b JOIN g ON g.id = b.grant_id JOIN connections c ON c.folder_id = b.folder_id
-     ORDER BY 2, 1, 3`,
-    [workspaceId, scopePath],
+     SELECT workspace_id,
+            CASE WHEN rank > 1 THEN 'conflict' WHEN direct THEN 'direct' ELSE 'indirect' END AS state,
+            attachment_id, via_folder AS folder_id, CASE WHEN rank > 1 THEN winner END AS conflicts_with
+       FROM ranked
+      WHERE connection_id = $2 AND ($3::text IS NULL OR workspace_id COLLATE "C" > $3)
+      ORDER BY workspace_id COLLATE "C"
+      LIMIT $4`,
+    [(await handleOf(tx, connectionId)) ?? "", connectionId, page.afterWorkspace ?? null, page.limit],
   );
   return rows;
 }
 
-/** Whether a connection or folder is available to a workspace (SPEC §4): own, or granted to it or above. */
-export async function isAvailable(tx: Queryable, objectId: string, workspacePath: string[]): Promise<boolean> {
-  const workspaceId = workspacePath[workspacePath.length - 1];
-  const { rows } = await tx.query<{ ok: boolean }>(
-    `WITH RECURSIVE
-     target AS (
-       SELECT c.scope_id, c.folder_id AS start_folder, c.id AS connection_id FROM connections c WHERE c.id = $1
-       UNION ALL
-       SELECT f.scope_id, f.id, NULL FROM folders f WHERE f.id = $1
-     ),
-     up (folder_id) AS (
-       SELECT start_folder FROM target WHERE start_folder IS NOT NULL
-       UNION ALL
-       SELECT f.parent_id FROM folders f JOIN up ON f.id = up.folder_id WHERE f.parent_id IS NOT NULL
-     )
-     SELECT EXISTS (SELECT 1 FROM target WHERE scope_id = $3)
-         OR EXISTS (SELECT 1 FROM grants g WHERE g.grantee_id = ANY($2::text[])
-                      AND (g.connection_id = (SELECT connection_id FROM target) OR g.folder_id IN (SELECT folder_id FROM up))) AS ok`,
-    [objectId, workspacePath, workspaceId],
-  );
-  return rows[0]?.ok === true;
-}
-
-export interface StrandedAttachment {
-  attachment_id: string;
-  workspace_id: string;
-  object_id: string;
-}
-
 /**
- * Attachments of a tenant's workspaces whose target is no longer available to the workspace:
- * after a grant is revoked or something is moved, these must be refused or cascaded.
+ * Where renaming connection `connectionId` to `handle` would put two schemas of one name in a
+ * workspace: the workspaces where it is a member together with another connection so named.
  */
-export async function strandedAttachments(tx: Queryable, tenantId: string, ignoringGrantId?: string): Promise<StrandedAttachment[]> {
-  const { rows } = await tx.query<StrandedAttachment>(
-    `WITH RECURSIVE
-     t AS (
-       SELECT a.id AS attachment_id, a.workspace_id, coalesce(a.connection_id, a.folder_id) AS object_id,
-              a.connection_id, coalesce(a.folder_id, c.folder_id) AS start_folder,
-              coalesce(c.scope_id, f.scope_id) AS owner_scope, w.parent_id AS org_id, w.tenant_id
-         FROM attachments a
-         JOIN scopes w ON w.id = a.workspace_id
-         LEFT JOIN connections c ON c.id = a.connection_id
-         LEFT JOIN folders f ON f.id = a.folder_id
-        WHERE w.tenant_id = $1
-     ),
-     up (attachment_id, folder_id) AS (
-       SELECT attachment_id, start_folder FROM t WHERE start_folder IS NOT NULL
+export async function renameClashes(tx: Queryable, connectionId: string, handle: string): Promise<{ workspace_id: string; connection_id: string }[]> {
+  const { rows } = await tx.query<{ workspace_id: string; connection_id: string }>(
+    `${RIVAL_MEMBERS_CTE}
+     SELECT o.workspace_id, o.connection_id
+       FROM member o JOIN member me ON me.workspace_id = o.workspace_id AND me.connection_id = $2
+      WHERE o.connection_id <> $2
+      ORDER BY o.workspace_id COLLATE "C", o.connection_id COLLATE "C"`,
+    [handle, connectionId],
+  );
+  return rows;
+}
+
+async function handleOf(tx: Queryable, connectionId: string): Promise<string | undefined> {
+  const { rows } = await tx.query<{ handle: string }>("SELECT handle FROM connections WHERE id = $1", [connectionId]);
+  return rows[0]?.handle;
+}
+
+/** The connections an attachment of `objectId` brings: the connection, or every one below the folder. */
+export async function connectionsBrought(tx: Queryable, objectId: string): Promise<{ id: string; handle: string }[]> {
+  const { rows } = await tx.query<{ id: string; handle: string }>(
+    `WITH RECURSIVE below (id) AS (
+       SELECT id FROM folders WHERE id = $1
        UNION ALL
-       SELECT up.attachment_id, f.parent_id FROM folders f JOIN up ON f.id = up.folder_id WHERE f.parent_id IS NOT NULL
+       SELECT f.id FROM folders f JOIN below b ON f.parent_id = b.id
      )
-     SELECT t.attachment_id, t.workspace_id, t.object_id FROM t
-      WHERE t.owner_scope <> t.workspace_id
-        AND NOT EXISTS (
-          SELECT 1 FROM grants g
-           WHERE g.grantee_id IN (t.workspace_id, t.org_id, t.tenant_id)
-             AND g.id IS DISTINCT FROM $2
-             AND (g.connection_id = t.connection_id
-                  OR g.folder_id IN (SELECT folder_id FROM up WHERE up.attachment_id = t.attachment_id)))
-      ORDER BY t.workspace_id, t.attachment_id`,
-    [tenantId, ignoringGrantId ?? null],
+     SELECT id, handle FROM connections WHERE id = $1
+     UNION ALL
+     SELECT c.id, c.handle FROM below b JOIN connections c ON c.folder_id = b.id
+     ORDER BY 2, 1`,
+    [objectId],
   );
   return rows;
 }
@@ -173,9 +170,8 @@ export interface UsageRow {
 }
 
 /**
- * Where a connection is a schema: every workspace with an attachment of the connection itself or
- * of a folder above it, and how (direct or through which folder). States `conflict` are resolved
- * by the workspace's full schema list; this lists candidate workspaces cheaply.
+ * Every attachment that reaches a connection: of the connection itself or of a folder above it,
+ * and how (direct or through which folder). One row per route, for a delete's impact list.
  */
 export async function connectionUsage(tx: Queryable, connectionId: string): Promise<UsageRow[]> {
   const { rows } = await tx.query<UsageRow>(

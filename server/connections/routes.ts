@@ -13,6 +13,9 @@ const usageSchema = z.object({ workspaceId: z.string(), state: z.string(), attac
 const deleteResultSchema = z.object({ dryRun: z.boolean(), deleted: z.boolean(), connection: connectionSchema, workspaces: z.array(z.string()), usage: z.array(usageSchema) });
 const connectionParams = z.object({ id: idSchema("connection") });
 const booleanQuery = z.enum(["true", "false"]).transform((v) => v === "true");
+/** Why a connection is available to a workspace: its own, or which grant (to which scope, through which granted folder). */
+const availableViaSchema = z.object({ via: z.enum(["own", "grant"]), grantId: z.string().nullable().optional(), granteeId: z.string().nullable().optional(), folderId: z.string().nullable().optional() });
+const listedConnectionSchema = connectionSchema.extend({ availableVia: z.array(availableViaSchema).optional() });
 
 export function connectionRoutes(app: FastifyInstance, connections: ConnectionService) {
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -41,10 +44,10 @@ export function connectionRoutes(app: FastifyInstance, connections: ConnectionSe
     {
       schema: {
         tags,
-        summary: "The connections a scope owns, by handle",
+        summary: "The connections a tenant or organization owns, by handle; for a workspace, those available to it (own or granted), each with availableVia",
         params: scopeParams,
         querystring: cursorQuery.extend({ folderId: idSchema("folder").or(z.literal("none")).optional(), plugin: pluginSchema.optional() }),
-        response: { 200: listOf(connectionSchema) },
+        response: { 200: listOf(listedConnectionSchema) },
       },
     },
     async (req) => {
@@ -56,7 +59,9 @@ export function connectionRoutes(app: FastifyInstance, connections: ConnectionSe
         afterHandle: decodeCursor(cursor),
       });
       const items = rows.slice(0, limit);
-      return { items, nextCursor: rows.length > limit ? encodeCursor(items[items.length - 1].handle) : null };
+      const last = items[items.length - 1];
+      // A workspace lists connections of several scopes, where handles repeat: its cursor adds the id.
+      return { items, nextCursor: rows.length > limit ? encodeCursor("availableVia" in last ? `${last.handle} ${last.id}` : last.handle) : null };
     },
   );
 

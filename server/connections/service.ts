@@ -3,7 +3,7 @@ import { newId } from "../../contract/ids";
 import type { CreateConnectionBody, PatchConnectionBody } from "../../contract/api";
 import type { Db, Queryable } from "../db/db";
 import { sqlState } from "../db/db";
-import { lockTenantSharing } from "../db/locks";
+import { lockScopeHandles, lockTenantSharing } from "../db/locks";
 import { insertAudit } from "../audit/store";
 import { requireRole, type Role } from "../auth/principal";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
@@ -16,6 +16,7 @@ import type { SecretBox } from "../secrets";
 import { openConfig, redactConfig, sealConfig, validateForTest } from "./config";
 import * as store from "./store";
 import type { ConnectionRow } from "./store";
+import type { AvailableConnectionRow } from "../attachments/availability";
 import { testConfig } from "./tester";
 
 /** What connections need from the sharing model (folders, grants, attachments). */
@@ -26,6 +27,10 @@ export interface ConnectionSharing {
   assertAttachmentsAvailable(tx: Queryable, tenantId: string): Promise<void>;
   /** Refuses (409) a new handle that would collide with another schema in a workspace. */
   assertHandleFree(tx: Queryable, connectionId: string, handle: string): Promise<void>;
+  /** After a connection was placed into or taken out of these folders: updates what workspaces see. */
+  placed(tx: Queryable, folderIds: (string | null | undefined)[]): Promise<void>;
+  /** A page of the connections available to a workspace (own or granted), each with why. */
+  available(tx: Queryable, workspacePath: string[], q: { limit: number; after?: { handle: string; id: string }; plugin?: string; folderId?: string | null }): Promise<AvailableConnectionRow[]>;
 }
 
 export interface ConnectionUsage {
@@ -89,6 +94,7 @@ export function createConnectionService(deps: { db: Db; scopes: ScopeService; bo
       return input.handle;
     }
     const base = slugify(input.title ?? input.plugin);
+    await lockScopeHandles(tx, scopeId);
     const taken = await store.handlesLike(tx, scopeId, base);
     for (let n = 1; ; n++) {
       const candidate = handleCandidate(base, n);
@@ -105,6 +111,8 @@ export function createConnectionService(deps: { db: Db; scopes: ScopeService; bo
           return await db.transaction((tx) =>
             idempotent(tx, ctx, async () => {
               const scope = await scopes.visible(tx, ctx, scopeId, "operator");
+              // Placing into a folder changes what workspaces attaching it see: take the sharing lock first.
+              if (input.folderId) await lockTenantSharing(tx, scope.tenantId);
               await checkFolder(tx, input.folderId, scope.id);
               const id = newId("connection");
               const sealed = sealConfig(box, id, input.plugin, input.config);
@@ -121,6 +129,7 @@ export function createConnectionService(deps: { db: Db; scopes: ScopeService; bo
                 secrets: sealed.secrets,
                 actorId: ctx.principal.actorId,
               });
+              if (row.folder_id) await sharing.placed(tx, [row.folder_id]);
               const shown = presentConnection(row);
               await audit(tx, ctx, scope, "connection.create", id, undefined, shown);
               return shown;
@@ -139,8 +148,14 @@ export function createConnectionService(deps: { db: Db; scopes: ScopeService; bo
       return presentConnection(row);
     },
 
+    /** A scope's own connections; for a workspace, every connection available to it, with why (SPEC §4). */
     async list(ctx: RequestContext, scopeId: string, q: { folderId?: string | null; plugin?: string; limit: number; afterHandle?: string }) {
       const scope = await scopes.visible(db, ctx, scopeId, "viewer");
+      if (scope.kind === "workspace") {
+        const [handle, id] = (q.afterHandle ?? "").split(" ");
+        const rows = await sharing.available(db, scope.path, { ...q, after: q.afterHandle ? { handle, id: id ?? "" } : undefined });
+        return rows.map((r) => ({ ...presentConnection(r), availableVia: r.available_via.map((v) => (v.via === "own" ? { via: v.via } : v)) }));
+      }
       const rows = await store.listConnections(db, { ...q, scopeId: scope.id });
       return rows.map(presentConnection);
     },
@@ -172,7 +187,10 @@ export function createConnectionService(deps: { db: Db; scopes: ScopeService; bo
           actorId: ctx.principal.actorId,
           moved,
         });
-        if (moved) await sharing.assertAttachmentsAvailable(tx, scope.tenantId);
+        if (moved) {
+          await sharing.assertAttachmentsAvailable(tx, scope.tenantId);
+          await sharing.placed(tx, [row.folder_id, updated.folder_id]);
+        }
         const before = presentConnection(row);
         const after = presentConnection(updated);
         await audit(tx, ctx, scope, renamed ? "connection.rename" : moved ? "connection.move" : "connection.update", id, before, after);

@@ -1,0 +1,62 @@
+import type { FastifyInstance } from "fastify";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { attachmentSchema, createAttachmentBody } from "../../contract/api";
+import { handleSchema } from "../../contract/handles";
+import { idSchema } from "../../contract/ids";
+import { contextOf, sendWithEtag } from "../http/context";
+import { cursorQuery, decodeCursor, listOf } from "../http/pagination";
+import { page } from "../scopes/routes";
+import type { AttachmentService } from "./service";
+
+const workspaceParams = z.object({ id: idSchema("workspace") });
+const attachmentParams = z.object({ id: idSchema("attachment") });
+
+export function attachmentRoutes(app: FastifyInstance, attachments: AttachmentService) {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const tags = ["attachments"];
+
+  r.post(
+    "/v1/workspaces/:id/attachments",
+    {
+      schema: {
+        tags,
+        summary: "Attach a connection or folder available to the workspace (Idempotency-Key honoured); refused when a schema name would collide",
+        params: workspaceParams,
+        body: createAttachmentBody,
+        response: { 201: attachmentSchema },
+      },
+    },
+    async (req, reply) => sendWithEtag(reply, await attachments.create(contextOf(req), req.params.id, req.body), 201),
+  );
+
+  r.get(
+    "/v1/workspaces/:id/attachments",
+    { schema: { tags, summary: "A workspace's attachments", params: workspaceParams, querystring: cursorQuery, response: { 200: listOf(attachmentSchema) } } },
+    async (req) => page(await attachments.list(contextOf(req), req.params.id, req.query.limit + 1, decodeCursor(req.query.cursor)), req.query.limit),
+  );
+
+  r.get("/v1/attachments/:id", { schema: { tags, summary: "Read an attachment", params: attachmentParams, response: { 200: attachmentSchema } } }, async (req, reply) =>
+    sendWithEtag(reply, await attachments.read(contextOf(req), req.params.id)),
+  );
+
+  r.delete("/v1/attachments/:id", { schema: { tags, summary: "Detach (If-Match honoured)", params: attachmentParams } }, async (req, reply) => {
+    await attachments.remove(contextOf(req), req.params.id);
+    return reply.status(204).send();
+  });
+
+  r.delete(
+    "/v1/workspaces/:id/schemas/:name",
+    {
+      schema: {
+        tags,
+        summary: "Detach the schema of that name where it was attached directly; one present through a folder is refused, naming the folder",
+        params: workspaceParams.extend({ name: handleSchema }),
+      },
+    },
+    async (req, reply) => {
+      await attachments.detachSchema(contextOf(req), req.params.id, req.params.name);
+      return reply.status(204).send();
+    },
+  );
+}
