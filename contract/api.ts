@@ -20,6 +20,8 @@ export type CreateConnectionBody = z.infer<typeof createConnectionBody>;
 
 export const patchConnectionBody = z
   .strictObject({
+    // Refused by name: a connection's plugin is fixed (the SDK replaces the connection instead).
+    plugin: z.never({ error: "the plugin of a connection cannot be changed; create a new connection (the SDK replaces it)" }).optional(),
     config: configInputSchema.optional(),
     handle: handleSchema.optional(),
     title: titleSchema.optional(),

@@ -148,7 +148,16 @@ export function pluginCatalog() {
       description: p.description,
       secretFields: [...p.secretFields],
       testable: p.reachable,
-      configSchema: z.toJSONSchema(p.schema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>,
+      configSchema: markSecrets(z.toJSONSchema(p.schema, { io: "input", unrepresentable: "any" }) as Record<string, unknown>, p.secretFields),
     };
   });
+}
+
+/** Marks each secret property in a config JSON schema as `writeOnly` with `x-secret: true`. */
+function markSecrets(schema: Record<string, unknown>, secretFields: readonly string[]): Record<string, unknown> {
+  const properties = schema.properties as Record<string, Record<string, unknown>> | undefined;
+  for (const field of secretFields) {
+    if (properties?.[field]) properties[field] = { ...properties[field], writeOnly: true, "x-secret": true };
+  }
+  return schema;
 }

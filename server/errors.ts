@@ -53,8 +53,12 @@ export class UnprocessableError extends AppError {
 /** PostgreSQL errors that a client's request can provoke, by SQLSTATE. */
 function fromDatabase(err: unknown): AppError | undefined {
   switch (sqlState(err)) {
-    case "23505":
-      return new ConflictError("an object with the same unique name already exists; choose another handle");
+    case "23505": {
+      // The constraint's name (not the message text) tells which field collided.
+      const constraint = (err as { constraint?: unknown }).constraint;
+      const field = typeof constraint === "string" && constraint.includes("handle") ? { field: "handle" } : undefined;
+      return new ConflictError("an object with the same unique name already exists; choose another handle", field);
+    }
     case "23503":
       return new ConflictError("a referenced object does not exist or is still in use");
     case "23514":

@@ -75,7 +75,7 @@ export function sealConfig(box: SecretBox, connectionId: string, plugin: string,
     for (const field of def.secretFields) {
       const intent = secretIntent(field, input[field]);
       const value = intent.kind === "set" ? intent.value : intent.kind === "keep" ? kept(field) : undefined;
-      if (intent.kind === "keep" && isRedactedSecret(input[field]) && value === undefined) {
+      if (intent.kind === "keep" && isRedactedSecret(input[field]) && input[field].set && value === undefined) {
         throw new ValidationError(`invalid config: ${field}: no value is stored to keep; send the secret itself`, [{ field: `body.config.${field}`, message: "nothing stored to keep" }]);
       }
       if (value !== undefined) {
