@@ -97,9 +97,10 @@ export const provider: pulumi.dynamic.ResourceProvider = {
 
   async diff(_id: string, olds: ConnectionOutputs, news: ConnectionInputs) {
     const replaces = changedProperties(olds as never, news as never, REPLACES);
-    const updates = changedProperties(olds as never, news as never, ["handle", "title", "description", "folderId"]).filter(
-      // an omitted handle or title keeps what the service derived
-      (p) => !((p === "handle" || p === "title") && (news as unknown as Record<string, unknown>)[p] === undefined),
+    // An omitted handle or title keeps what the service derived; an omitted description is empty.
+    const wanted = { ...news, description: news.description ?? "" } as Record<string, unknown>;
+    const updates = changedProperties(olds as never, wanted, ["handle", "title", "description", "folderId"]).filter(
+      (p) => !((p === "handle" || p === "title") && wanted[p] === undefined),
     );
     const secretDrift = Object.keys({ ...olds.secretFingerprints, ...olds.appliedFingerprints }).some(
       (k) => (olds.secretFingerprints?.[k] ?? null) !== (olds.appliedFingerprints?.[k] ?? null),
@@ -109,7 +110,8 @@ export const provider: pulumi.dynamic.ResourceProvider = {
   },
 
   async create(inputs: ConnectionInputs) {
-    const { body } = await api().create<ConnectionView>(`/v1/${scopePath(inputs.scopeId)}/connections`, compact({ ...inputs, scopeId: undefined }));
+    const body0 = compact({ plugin: inputs.plugin, config: inputs.config, handle: inputs.handle, title: inputs.title, description: inputs.description, folderId: inputs.folderId ?? undefined });
+    const { body } = await api().create<ConnectionView>(`/v1/${scopePath(inputs.scopeId)}/connections`, body0);
     return { id: body.id, outs: outputsFrom(body, inputs) };
   },
 

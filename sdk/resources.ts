@@ -25,7 +25,7 @@ export class Folder extends pulumi.dynamic.Resource {
   declare readonly updatedAt: pulumi.Output<string>;
 
   constructor(name: string, args: FolderArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providerShim("folder"), name, { managedBy: undefined, version: undefined, createdAt: undefined, updatedAt: undefined, ...args }, opts, MODULE, "Folder");
+    super(providerShim("folder"), name, { handle: undefined, parentId: undefined, managedBy: undefined, version: undefined, createdAt: undefined, updatedAt: undefined, ...args }, opts, MODULE, "Folder");
   }
 }
 
@@ -61,7 +61,18 @@ export class Connection extends pulumi.dynamic.Resource {
   declare readonly secretFingerprints: pulumi.Output<Record<string, string | null>>;
 
   constructor(name: string, args: ConnectionArgs, opts?: pulumi.CustomResourceOptions) {
-    const computed = { managedBy: undefined, version: undefined, createdAt: undefined, updatedAt: undefined, secretFingerprints: undefined, appliedFingerprints: undefined };
+    const computed = {
+      handle: undefined,
+      title: undefined,
+      description: undefined,
+      folderId: undefined,
+      managedBy: undefined,
+      version: undefined,
+      createdAt: undefined,
+      updatedAt: undefined,
+      secretFingerprints: undefined,
+      appliedFingerprints: undefined,
+    };
     super(providerShim("connection"), name, { ...computed, ...args }, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["config"] }), MODULE, "Connection");
   }
 }

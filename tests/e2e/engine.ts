@@ -80,6 +80,11 @@ export interface ProgramSpec {
     config?: Record<string, string>;
     /** Extra environment for this program's engine runs (on top of the hermetic env). */
     env?: NodeJS.ProcessEnv;
+    /**
+     * Make `import * as sy from "switchyard"` resolve to this repository (its built dist/), as
+     * if the package were installed; the dynamic providers load it by name at run time.
+     */
+    linkSwitchyard?: boolean;
 }
 
 export interface Program {
@@ -161,7 +166,17 @@ export class PulumiTestEnv {
         }
         // @pulumi/pulumi (and typescript, which the runtime's vendored ts-node uses)
         // resolve from the repository's node_modules.
-        await fs.symlink(path.join(REPO_ROOT, "node_modules"), path.join(workDir, "node_modules"), "dir");
+        if (spec.linkSwitchyard) {
+            const modules = path.join(workDir, "node_modules");
+            await fs.mkdir(modules);
+            for (const entry of await fs.readdir(path.join(REPO_ROOT, "node_modules"))) {
+                if (entry === ".bin" || entry === ".package-lock.json") continue;
+                await fs.symlink(path.join(REPO_ROOT, "node_modules", entry), path.join(modules, entry), "dir");
+            }
+            await fs.symlink(REPO_ROOT, path.join(modules, "switchyard"), "dir");
+        } else {
+            await fs.symlink(path.join(REPO_ROOT, "node_modules"), path.join(workDir, "node_modules"), "dir");
+        }
 
         const envVars = stringEnv({ ...this.env, ...spec.env });
         const stack = await LocalWorkspace.createOrSelectStack(
