@@ -42,7 +42,8 @@ export function slugify(text: string, maxLength = 56): string {
   if (!/^[a-z]/.test(slug)) slug = `c_${slug}`.replace(/_+$/, "");
   slug = slug.slice(0, maxLength).replace(/_+$/, "");
   if (slug === "c" || slug === "") slug = "connection";
-  if (handleProblem(slug)) slug = `c_${slug}`.slice(0, maxLength).replace(/_+$/, "");
+  // The base and its collision suffixes must all be valid: `pg` is, but `pg_2` is not.
+  if (handleProblem(slug) || handleProblem(handleCandidate(slug, 2))) slug = `c_${slug}`.slice(0, maxLength).replace(/_+$/, "");
   return slug;
 }
 
