@@ -1,0 +1,81 @@
+import { expect } from "chai";
+import { describeEachDb, scopePath } from "../../helpers/app";
+
+describeEachDb("connections CRUD at every scope (SPEC §3.1)", (ctx) => {
+  let h: Awaited<ReturnType<typeof ctx.t.hierarchy>>;
+  before(async () => {
+    h = await ctx.t.hierarchy();
+  });
+
+  for (const level of ["tenant", "org", "ws"] as const) {
+    it(`create, read, list, update and delete a connection owned by ${level === "ws" ? "a workspace" : level === "org" ? "an organization" : "a tenant"}`, async () => {
+      const scope = h[level];
+      const base = `/v1/${scopePath(scope)}/connections`;
+      const created = await ctx.t.call("POST", base, { body: { plugin: "custom", title: "Sales API", description: "d", config: { url: "https://x" } } });
+      expect(created.status).to.equal(201);
+      expect(created.headers.etag).to.equal('"1"');
+      const me = await ctx.t.expect(200, "GET", "/v1/me");
+      expect(created.body).to.include({ handle: "sales_api", title: "Sales API", description: "d", plugin: "custom", scopeId: scope.id, folderId: null, managedBy: null, version: 1, createdBy: me.userId, updatedBy: me.userId });
+      expect(created.body.id).to.match(/^conn_[0-9a-z]{20}$/);
+
+      const read = await ctx.t.get(`/v1/connections/${created.body.id}`);
+      expect(read.status).to.equal(200);
+      expect(read.headers.etag).to.equal('"1"');
+      expect(read.body).to.deep.equal(created.body);
+
+      const list = await ctx.t.expect(200, "GET", base);
+      expect(list.items.map((c: { id: string }) => c.id)).to.deep.equal([created.body.id]);
+
+      const patched = await ctx.t.call("PATCH", `/v1/connections/${created.body.id}`, { body: { title: "Sales", description: "", handle: "sales", config: { url: "https://y" } } });
+      expect(patched.status).to.equal(200);
+      expect(patched.headers.etag).to.equal('"2"');
+      expect(patched.body).to.include({ title: "Sales", description: "", handle: "sales", version: 2 });
+      expect(patched.body.config).to.deep.equal({ url: "https://y" });
+
+      const deleted = await ctx.t.expect(200, "DELETE", `/v1/connections/${created.body.id}?confirm=sales`);
+      expect(deleted).to.include({ deleted: true, dryRun: false });
+      expect((await ctx.t.get(`/v1/connections/${created.body.id}`)).status).to.equal(404);
+      expect((await ctx.t.expect(200, "GET", base)).items).to.deep.equal([]);
+    });
+  }
+
+  it("a scope lists only the connections it owns, by handle, with a cursor and a plugin filter", async () => {
+    const org = await ctx.t.org(h.tenant.id);
+    const ws = await ctx.t.workspace(org.id);
+    const handles = ["delta", "alpha", "echo", "charlie", "bravo"];
+    for (const handle of handles) await ctx.t.expect(201, "POST", `/v1/${scopePath(org)}/connections`, { body: { plugin: "custom", handle, config: {} } });
+    await ctx.t.expect(201, "POST", `/v1/${scopePath(org)}/connections`, { body: { plugin: "s3", handle: "foxtrot", config: { bucket: "b-1", region: "eu-west-1" } } });
+    await ctx.t.expect(201, "POST", `/v1/${scopePath(ws)}/connections`, { body: { plugin: "custom", handle: "inner", config: {} } });
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { items: { handle: string }[]; nextCursor: string | null } = await ctx.t.expect(200, "GET", `/v1/${scopePath(org)}/connections?limit=2${cursor ? `&cursor=${cursor}` : ""}`);
+      expect(page.items.length).to.be.at.most(2);
+      seen.push(...page.items.map((c) => c.handle));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).to.deep.equal(["alpha", "bravo", "charlie", "delta", "echo", "foxtrot"]);
+    const s3 = await ctx.t.expect(200, "GET", `/v1/${scopePath(org)}/connections?plugin=s3`);
+    expect(s3.items.map((c: { handle: string }) => c.handle)).to.deep.equal(["foxtrot"]);
+  });
+
+  it("PATCH changes only what it names; an empty PATCH is a 400", async () => {
+    const c = await ctx.t.expect(201, "POST", `/v1/${scopePath(h.org)}/connections`, { body: { plugin: "custom", title: "Keep", description: "kept", config: { a: "1" } } });
+    const p = await ctx.t.expect(200, "PATCH", `/v1/connections/${c.id}`, { body: { title: "Changed" } });
+    expect(p).to.include({ title: "Changed", description: "kept", handle: c.handle });
+    expect(p.config).to.deep.equal({ a: "1" });
+    const empty = await ctx.t.patch(`/v1/connections/${c.id}`, {});
+    expect(empty.status).to.equal(400);
+  });
+
+  it("an unknown connection id answers 404; a malformed one a 400 naming params.id", async () => {
+    const missing = await ctx.t.get("/v1/connections/conn_aaaaaaaaaaaaaaaaaaaa");
+    expect(missing.status).to.equal(404);
+    expect(missing.body.error.code).to.equal("not_found");
+    for (const id of ["nope", "fld_aaaaaaaaaaaaaaaaaaaa", "conn_AAAAAAAAAAAAAAAAAAAA"]) {
+      const bad = await ctx.t.get(`/v1/connections/${id}`);
+      expect(bad.status, id).to.equal(400);
+      expect(bad.body.error.details[0].field).to.equal("params.id");
+    }
+  });
+});
