@@ -50,6 +50,22 @@ export class UnprocessableError extends AppError {
   }
 }
 
+/**
+ * A stored secret that the configured key cannot decrypt: the key changed, or the row was altered
+ * outside the service (e.g. a ciphertext copied from another connection). The service's fault,
+ * not the client's; the message names the field and never a value.
+ */
+export class SecretUnreadableError extends AppError {
+  constructor(field: string) {
+    super(
+      500,
+      "secret_unreadable",
+      `the stored secret config.${field} of this connection cannot be decrypted with the configured key (was SWITCHYARD_SECRET_KEY or the key file changed, or the row altered outside the service?); set the secret again`,
+      { field: `config.${field}` },
+    );
+  }
+}
+
 /** PostgreSQL errors that a client's request can provoke, by SQLSTATE. */
 function fromDatabase(err: unknown): AppError | undefined {
   switch (sqlState(err)) {
@@ -122,6 +138,7 @@ export function registerErrorHandler(app: FastifyInstance): void {
       req.log.error({ err: { message: err.message, stack: err.stack } }, "unexpected error");
     }
     const e = appError ?? new AppError(500, "internal", "internal error; the request id identifies it in the service log");
+    if (appError && appError.status >= 500) req.log.error({ code: appError.code }, appError.message);
     const body: { error: Record<string, unknown> } = { error: { code: e.code, message: e.message, requestId: req.id } };
     if (e.details !== undefined) body.error.details = e.details;
     reply.status(e.status).send(body);

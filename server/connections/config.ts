@@ -1,6 +1,6 @@
 import type { z } from "zod";
 import { isRedactedSecret, pluginDefinition, type RedactedSecret } from "../../contract/plugins";
-import { ValidationError } from "../errors";
+import { SecretUnreadableError, ValidationError } from "../errors";
 import type { EncryptedField, SecretBox } from "../secrets";
 
 /**
@@ -22,6 +22,14 @@ function issuesToError(issues: z.core.$ZodIssue[]): ValidationError {
   return new ValidationError(`invalid config: ${details.map((d) => `${d.field.slice(5)}: ${d.message}`).join("; ")}`, details);
 }
 
+function decryptField(box: SecretBox, connectionId: string, field: string, sealed: EncryptedField): string {
+  try {
+    return box.decrypt(connectionId, field, sealed);
+  } catch {
+    throw new SecretUnreadableError(field);
+  }
+}
+
 /** What the client asked for a secret field: a new value, clear it, or keep what is stored. */
 type SecretIntent = { kind: "set"; value: string } | { kind: "clear" } | { kind: "keep" };
 
@@ -41,7 +49,7 @@ export function sealConfig(box: SecretBox, connectionId: string, plugin: string,
   if (!def) throw new ValidationError(`unknown plugin "${plugin}"`, [{ field: "body.plugin", message: "unknown plugin" }]);
   const kept = (field: string): string | undefined => {
     const sealed = previous?.secrets[field];
-    return sealed ? box.decrypt(connectionId, field, sealed) : undefined;
+    return sealed ? decryptField(box, connectionId, field, sealed) : undefined;
   };
 
   const plainForValidation: Record<string, unknown> = {};
@@ -116,7 +124,7 @@ export function redactConfig(plugin: string, stored: StoredConfig): Record<strin
 /** The config with secrets in clear, for editors using the connection (SPEC §3.5) and for `test`. */
 export function openConfig(box: SecretBox, connectionId: string, stored: StoredConfig): Record<string, unknown> {
   const out: Record<string, unknown> = { ...stored.config };
-  for (const [name, sealed] of Object.entries(stored.secrets)) out[name] = box.decrypt(connectionId, name, sealed);
+  for (const [name, sealed] of Object.entries(stored.secrets)) out[name] = decryptField(box, connectionId, name, sealed);
   return out;
 }
 
