@@ -70,7 +70,9 @@ function describe(err: unknown, host: string, port: number): string {
     case "28P01":
       return "password authentication failed: check user and password";
     case "28000":
-      return "the server refused this user (pg_hba.conf): check user and sslmode";
+      // The server's own reason (e.g. role "x" is not permitted to log in; no pg_hba.conf entry
+      // for …); PostgreSQL never puts a password in it.
+      return `the server refused the login (${e.message ?? "invalid authorization"}): check user, sslmode and the server's pg_hba.conf`;
     case "3D000":
       return "the database does not exist: check the database name";
     default:
