@@ -1,11 +1,13 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { AttachmentView } from "../contract/api";
 import { isNotFound } from "./client";
-import { api, changedProperties, configure, requireId, type Failures } from "./common";
+import { adopt, api, changedProperties, configure, requireId, type Failures } from "./common";
 
 export interface AttachmentInputs {
   workspaceId: string;
   objectId: string;
+  /** Take over this existing attachment instead of creating one. */
+  adoptId?: string;
 }
 
 export interface AttachmentOutputs extends AttachmentInputs {
@@ -25,6 +27,7 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     const failures: Failures = [];
     requireId(failures, news as never, "workspaceId", "workspace");
     requireId(failures, news as never, "objectId", "connection", "folder");
+    if (news.adoptId !== undefined) requireId(failures, news as never, "adoptId", "attachment");
     return { inputs: news, failures };
   },
 
@@ -35,6 +38,10 @@ export const provider: pulumi.dynamic.ResourceProvider = {
   },
 
   async create(inputs: AttachmentInputs) {
+    if (inputs.adoptId) {
+      const found = await adopt<AttachmentView>("attachment", `/v1/attachments/${inputs.adoptId}`, inputs.adoptId, { workspaceId: inputs.workspaceId, objectId: inputs.objectId });
+      return { id: found.id, outs: { ...outputsFrom(found), adoptId: inputs.adoptId } };
+    }
     const { body } = await api().create<AttachmentView>(`/v1/workspaces/${inputs.workspaceId}/attachments`, { objectId: inputs.objectId });
     return { id: body.id, outs: outputsFrom(body) };
   },

@@ -66,3 +66,25 @@ export function deepEqual(a: unknown, b: unknown): boolean {
 export function compact<T extends Record<string, unknown>>(o: T): T {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
+
+/**
+ * Adoption of an object made outside Pulumi (`adoptId`): the dynamic-provider host cannot serve
+ * `pulumi import` (it needs the provider's code, which only the program has), so a resource
+ * given `adoptId` takes over that object on create instead of making a new one. Identity
+ * properties must match; the rest is then brought to the program's values.
+ */
+export async function adopt<V extends Record<string, unknown>>(kind: string, path: string, adoptId: string, identity: Record<string, unknown>): Promise<V> {
+  let view: V;
+  try {
+    view = (await api().get<V>(path)).body;
+  } catch (err) {
+    if ((err as { status?: number }).status === 404) throw new Error(`adoptId: no ${kind} ${adoptId} exists that this token can see; check the id, or remove adoptId to create a new one`);
+    throw err;
+  }
+  for (const [property, wanted] of Object.entries(identity)) {
+    if ((view[property] ?? null) !== (wanted ?? null)) {
+      throw new Error(`adoptId: ${kind} ${adoptId} has ${property} ${JSON.stringify(view[property])}, but the program says ${JSON.stringify(wanted)}; ${property} cannot change in place`);
+    }
+  }
+  return view;
+}

@@ -3,7 +3,7 @@ import type { ConnectionView } from "../contract/api";
 import { handleProblem } from "../contract/handles";
 import { isRedactedSecret, pluginDefinition, PLUGIN_TYPES, secretFieldsOf } from "../contract/plugins";
 import { isNotFound } from "./client";
-import { api, changedProperties, compact, configure, deepEqual, optionalId, optionalString, requireId, scopePath, type Failures } from "./common";
+import { adopt, api, changedProperties, compact, configure, deepEqual, optionalId, optionalString, requireId, scopePath, type Failures } from "./common";
 
 /** Inputs of a Connection after `check`. */
 export interface ConnectionInputs {
@@ -14,6 +14,8 @@ export interface ConnectionInputs {
   title?: string;
   description?: string;
   folderId?: string | null;
+  /** Take over this existing connection (conn_…) instead of creating one. */
+  adoptId?: string;
 }
 
 /** State: the inputs (config with the secrets the program gave) plus what the service computed. */
@@ -92,6 +94,7 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     optionalString(failures, inputs, "title", 255);
     optionalString(failures, inputs, "description", 4096);
     optionalId(failures, inputs, "folderId", "folder");
+    optionalId(failures, inputs, "adoptId", "connection");
     return { inputs: news, failures };
   },
 
@@ -110,6 +113,12 @@ export const provider: pulumi.dynamic.ResourceProvider = {
   },
 
   async create(inputs: ConnectionInputs) {
+    if (inputs.adoptId) {
+      const found = await adopt<ConnectionView>("connection", `/v1/connections/${inputs.adoptId}`, inputs.adoptId, { scopeId: inputs.scopeId, plugin: inputs.plugin });
+      const patch = compact({ config: inputs.config, handle: inputs.handle, title: inputs.title, description: inputs.description ?? "", folderId: inputs.folderId ?? null });
+      const { body } = await api().patch<ConnectionView>(`/v1/connections/${found.id}`, patch, found.version);
+      return { id: body.id, outs: { ...outputsFrom(body, inputs), adoptId: inputs.adoptId } };
+    }
     const body0 = compact({ plugin: inputs.plugin, config: inputs.config, handle: inputs.handle, title: inputs.title, description: inputs.description, folderId: inputs.folderId ?? undefined });
     const { body } = await api().create<ConnectionView>(`/v1/${scopePath(inputs.scopeId)}/connections`, body0);
     return { id: body.id, outs: outputsFrom(body, inputs) };

@@ -2,13 +2,15 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { FolderView } from "../contract/api";
 import { handleProblem } from "../contract/handles";
 import { isNotFound } from "./client";
-import { api, changedProperties, compact, configure, optionalId, optionalString, requireId, scopePath, type Failures } from "./common";
+import { adopt, api, changedProperties, compact, configure, optionalId, optionalString, requireId, scopePath, type Failures } from "./common";
 
 export interface FolderInputs {
   scopeId: string;
   title: string;
   handle?: string | null;
   parentId?: string | null;
+  /** Take over this existing folder (fld_…) instead of creating one. */
+  adoptId?: string;
 }
 
 export interface FolderOutputs extends FolderInputs {
@@ -33,6 +35,7 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     else optionalString(failures, inputs, "title", 255);
     optionalString(failures, inputs, "handle", 63, (h) => handleProblem(h));
     optionalId(failures, inputs, "parentId", "folder");
+    optionalId(failures, inputs, "adoptId", "folder");
     return { inputs: news, failures };
   },
 
@@ -43,6 +46,13 @@ export const provider: pulumi.dynamic.ResourceProvider = {
   },
 
   async create(inputs: FolderInputs) {
+    if (inputs.adoptId) {
+      const found = await adopt<FolderView>("folder", `/v1/folders/${inputs.adoptId}`, inputs.adoptId, { scopeId: inputs.scopeId });
+      const want = { title: inputs.title, handle: inputs.handle ?? null, parentId: inputs.parentId ?? null };
+      const same = want.title === found.title && want.handle === found.handle && want.parentId === found.parentId;
+      const view = same ? found : (await api().patch<FolderView>(`/v1/folders/${found.id}`, want, found.version)).body;
+      return { id: view.id, outs: { ...outputsFrom(view), adoptId: inputs.adoptId } };
+    }
     const { body } = await api().create<FolderView>(`/v1/${scopePath(inputs.scopeId)}/folders`, compact({ title: inputs.title, handle: inputs.handle ?? undefined, parentId: inputs.parentId ?? undefined }));
     return { id: body.id, outs: outputsFrom(body) };
   },

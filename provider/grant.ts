@@ -1,11 +1,13 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { GrantView } from "../contract/api";
 import { isNotFound } from "./client";
-import { api, changedProperties, configure, requireId, type Failures } from "./common";
+import { adopt, api, changedProperties, configure, requireId, type Failures } from "./common";
 
 export interface GrantInputs {
   objectId: string;
   granteeId: string;
+  /** Take over this existing grant instead of creating one. */
+  adoptId?: string;
 }
 
 export interface GrantOutputs extends GrantInputs {
@@ -27,6 +29,7 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     const failures: Failures = [];
     requireId(failures, news as never, "objectId", "connection", "folder");
     requireId(failures, news as never, "granteeId", "tenant", "org", "workspace");
+    if (news.adoptId !== undefined) requireId(failures, news as never, "adoptId", "grant");
     return { inputs: news, failures };
   },
 
@@ -36,6 +39,10 @@ export const provider: pulumi.dynamic.ResourceProvider = {
   },
 
   async create(inputs: GrantInputs) {
+    if (inputs.adoptId) {
+      const found = await adopt<GrantView>("grant", `/v1/grants/${inputs.adoptId}`, inputs.adoptId, { objectId: inputs.objectId, granteeId: inputs.granteeId });
+      return { id: found.id, outs: { ...outputsFrom(found), adoptId: inputs.adoptId } };
+    }
     const { body } = await api().create<GrantView>("/v1/grants", { objectId: inputs.objectId, granteeId: inputs.granteeId });
     return { id: body.id, outs: outputsFrom(body) };
   },

@@ -11,6 +11,11 @@ export interface FolderArgs {
   handle?: pulumi.Input<string>;
   /** A folder of the same scope; omit for a top-level folder. Changing it moves the folder. */
   parentId?: pulumi.Input<string>;
+  /**
+   * Adopt an object made outside Pulumi: on create, take over the object with this id (its
+   * identity must match) instead of making a new one. Pulumi then manages it, deletes included.
+   */
+  adoptId?: pulumi.Input<string>;
 }
 
 /** A folder of connections. Import with `pulumi import switchyard:index:Folder <name> fld_…`. */
@@ -42,6 +47,11 @@ export interface ConnectionArgs {
   description?: pulumi.Input<string>;
   /** A folder of the same scope. Changing it moves the connection. */
   folderId?: pulumi.Input<string>;
+  /**
+   * Adopt an object made outside Pulumi: on create, take over the object with this id (its
+   * identity must match) instead of making a new one. Pulumi then manages it, deletes included.
+   */
+  adoptId?: pulumi.Input<string>;
 }
 
 /** A data-source connection. Import with `pulumi import switchyard:index:Connection <name> conn_…`. */
@@ -82,6 +92,11 @@ export interface GrantArgs {
   objectId: pulumi.Input<string>;
   /** Who receives it: the tenant, one of its organizations or workspaces. */
   granteeId: pulumi.Input<string>;
+  /**
+   * Adopt an object made outside Pulumi: on create, take over the object with this id (its
+   * identity must match) instead of making a new one. Pulumi then manages it, deletes included.
+   */
+  adoptId?: pulumi.Input<string>;
 }
 
 /** Shares a connection or folder down the hierarchy. Changing either id replaces the grant. */
@@ -102,6 +117,11 @@ export interface SchemaAttachmentArgs {
   workspaceId: pulumi.Input<string>;
   /** A connection or folder available to the workspace. */
   objectId: pulumi.Input<string>;
+  /**
+   * Adopt an object made outside Pulumi: on create, take over the object with this id (its
+   * identity must match) instead of making a new one. Pulumi then manages it, deletes included.
+   */
+  adoptId?: pulumi.Input<string>;
 }
 
 /** Makes a connection, or every connection below a folder, a schema of a workspace. */
