@@ -203,3 +203,19 @@ function stringEnv(env: NodeJS.ProcessEnv): Record<string, string> {
     for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
     return out;
 }
+
+let buildPromise: Promise<void> | undefined;
+
+/**
+ * Builds the package once per test process: programs load the SDK and its dynamic providers from
+ * dist/, as an installed package would. SWITCHYARD_E2E_SKIP_BUILD=1 uses dist/ as it is.
+ */
+export function ensureBuilt(): Promise<void> {
+    if (process.env.SWITCHYARD_E2E_SKIP_BUILD) return Promise.resolve();
+    buildPromise ??= new Promise<void>((resolve, reject) => {
+        const child = spawn("npm", ["run", "--silent", "build"], { cwd: REPO_ROOT, stdio: ["ignore", "ignore", "inherit"] });
+        child.on("error", reject);
+        child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`npm run build failed (exit ${code})`))));
+    });
+    return buildPromise;
+}

@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { TestApp } from "../helpers/app";
-import { REPO_ROOT, pulumiEnv, type PulumiTestEnv } from "./engine";
+import { ensureBuilt, pulumiEnv, type PulumiTestEnv } from "./engine";
 
 const PROGRAM = `
 import * as pulumi from "@pulumi/pulumi";
@@ -51,8 +51,7 @@ describe("e2e: sy.Connection on the real engine", function () {
   const opts = () => ({ onOutput, color: "never" as const });
 
   before(async function () {
-    // The providers are loaded from the package's build output, as for an installed package.
-    if (!process.env.SWITCHYARD_E2E_SKIP_BUILD) execFileSync("npm", ["run", "--silent", "build"], { cwd: REPO_ROOT, stdio: ["ignore", "ignore", "inherit"] });
+    await ensureBuilt();
     pe = await pulumiEnv();
     t = await TestApp.start("pglite");
     const url = await t.app.listen({ port: 0, host: "127.0.0.1" });

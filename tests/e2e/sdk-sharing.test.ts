@@ -2,10 +2,9 @@
 // workspace and attached there; what `diff` replaces versus updates; adopting an existing folder
 // by id; and `check` refusing bad inputs with messages that name the property.
 import { expect } from "chai";
-import { execFileSync } from "node:child_process";
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { TestApp } from "../helpers/app";
-import { REPO_ROOT, pulumiEnv, type PulumiTestEnv } from "./engine";
+import { ensureBuilt, pulumiEnv, type PulumiTestEnv } from "./engine";
 
 const PROGRAM = `
 import * as pulumi from "@pulumi/pulumi";
@@ -60,7 +59,7 @@ describe("e2e: sy.Folder, sy.Grant and sy.SchemaAttachment on the real engine", 
   const opts = () => ({ onOutput: (s: string) => output.push(s), color: "never" as const });
 
   before(async function () {
-    if (!process.env.SWITCHYARD_E2E_SKIP_BUILD) execFileSync("npm", ["run", "--silent", "build"], { cwd: REPO_ROOT, stdio: ["ignore", "ignore", "inherit"] });
+    await ensureBuilt();
     pe = await pulumiEnv();
     t = await TestApp.start("pglite");
     const url = await t.app.listen({ port: 0, host: "127.0.0.1" });
