@@ -10,7 +10,7 @@ import { createAuthService } from "./auth/service";
 import { connectionRoutes } from "./connections/routes";
 import { createConnectionService } from "./connections/service";
 import type { Db } from "./db/db";
-import { AppError, registerErrorHandler } from "./errors";
+import { AppError, frameworkErrorHandler, registerErrorHandler } from "./errors";
 import { scopeRoutes } from "./scopes/routes";
 import { createScopeService } from "./scopes/service";
 import type { SecretBox } from "./secrets";
@@ -45,7 +45,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       return typeof given === "string" && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
     },
     requestIdHeader: false,
-    ajv: undefined,
+    frameworkErrors: frameworkErrorHandler,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from "fastify";
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from "fastify-type-provider-zod";
 import { sqlState } from "./db/db";
 
@@ -143,4 +143,22 @@ export function registerErrorHandler(app: FastifyInstance): void {
     if (e.details !== undefined) body.error.details = e.details;
     reply.status(e.status).send(body);
   });
+}
+
+/**
+ * Errors the router raises before any route or hook runs (a malformed percent-encoding, an
+ * overlong path segment): answered in the same envelope as every other error.
+ */
+export function frameworkErrorHandler(err: FastifyError, req: FastifyRequest, reply: FastifyReply): void {
+  const [status, code, message] =
+    err.code === "FST_ERR_MAX_PARAM_LENGTH"
+      ? [414, "uri_too_long", "a path segment is too long: ids are at most 64 characters"]
+      : err.code === "FST_ERR_BAD_URL"
+        ? [400, "bad_request", "the URL is not valid: a path segment has a malformed percent-encoding"]
+        : [500, "internal", "internal error; the request id identifies it in the service log"];
+  if (status === 500) req.log.error({ code: err.code }, "router error");
+  reply
+    .status(status)
+    .header("x-request-id", req.id)
+    .send({ error: { code, message, details: status === 500 ? undefined : [{ field: "params", message }], requestId: req.id } });
 }

@@ -1,4 +1,5 @@
 import type { ScopeKind } from "../../contract/ids";
+import { scopePath, type TestApp } from "./app";
 
 /**
  * Every route of the scopes, people, connections and audit areas, as data: the role-matrix test
@@ -86,3 +87,18 @@ export const PUBLIC_ROUTES = ["GET /healthz", "GET /readyz"];
 
 /** Routes of the sharing model (folders, grants, attachments, a workspace's view, integrations): guarded by their own tests. */
 export const SHARING_ROUTE = /^\/v1\/(folders|grants|attachments|integrations)\b|\/(folders|tree|grants|attachments|schemas|integrations|credentials)\b|^\/v1\/workspaces\/\{id\}\/connections|^\/v1\/connections\/\{id\}\/workspaces$/;
+
+/** Makes a scope into a route target: a connection in it, a bystander member and a service token. */
+export async function makeTarget(t: TestApp, scope: { id: string; kind: ScopeKind }, bystanderId: string): Promise<Target> {
+  const path = scopePath(scope);
+  const connection = await t.expect(201, "POST", `/v1/${path}/connections`, { body: { plugin: "custom", handle: "matrix_conn", config: {} } });
+  await t.expect(200, "PUT", `/v1/${path}/members/${bystanderId}`, { body: { role: "viewer" } });
+  const svc = await t.expect(201, "POST", "/v1/tokens", { body: { scopeId: scope.id, role: "viewer", name: "bystander" } });
+  return { scope, path, connection, memberId: bystanderId, serviceTokenId: svc.id };
+}
+
+/** A route's URL template with placeholders, for test names. */
+export function routeLabel(route: ScopedRoute, level: ScopeKind): string {
+  const segment = level === "tenant" ? "tenants" : level === "org" ? "orgs" : "workspaces";
+  return `${route.method} ${route.url({ scope: { id: "{id}", kind: level }, path: `${segment}/{id}`, connection: { id: "{conn}", handle: "{handle}" }, memberId: "{user}", serviceTokenId: "{tok}" })}`;
+}

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import type { ScopeKind } from "../../../contract/ids";
-import { describeEachDb, scopePath, type TestApp } from "../../helpers/app";
-import { PUBLIC_ROUTES, SCOPED_ROUTES, SHARING_ROUTE, UNSCOPED_ROUTES, type Target } from "../../helpers/routes";
+import { describeEachDb, type TestApp } from "../../helpers/app";
+import { makeTarget, PUBLIC_ROUTES, routeLabel, SCOPED_ROUTES, SHARING_ROUTE, UNSCOPED_ROUTES, type Target } from "../../helpers/routes";
 
 /**
  * SPEC §1: every route × every role (viewer, editor, operator, owner, none) × own scope / sibling
@@ -36,13 +36,7 @@ async function buildWorld(t: TestApp): Promise<World> {
   const tC = await t.tenant();
   const bystander = (await t.user()).user;
 
-  async function target(scope: { id: string; kind: ScopeKind }): Promise<Target> {
-    const path = scopePath(scope);
-    const connection = await t.expect(201, "POST", `/v1/${path}/connections`, { body: { plugin: "custom", handle: "matrix_conn", config: {} } });
-    await t.expect(200, "PUT", `/v1/${path}/members/${bystander.id}`, { body: { role: "viewer" } });
-    const svc = await t.expect(201, "POST", "/v1/tokens", { body: { scopeId: scope.id, role: "viewer", name: "bystander" } });
-    return { scope, path, connection, memberId: bystander.id, serviceTokenId: svc.id };
-  }
+  const target = (scope: { id: string; kind: ScopeKind }) => makeTarget(t, scope, bystander.id);
   const targets = {
     tenant: { own: await target(tA), sibling: await target(tC), otherTenant: await target(tB) },
     org: { own: await target(oA1), sibling: await target(oA2), otherTenant: await target(oB1) },
@@ -81,8 +75,7 @@ describeEachDb("every route enforces the role rules (SPEC §1)", (ctx) => {
 
   for (const route of SCOPED_ROUTES) {
     for (const level of route.levels) {
-      const label = `${route.method} ${route.url({ scope: { id: "{id}", kind: level }, path: `${level}s/{id}`, connection: { id: "{conn}", handle: "{handle}" }, memberId: "{user}", serviceTokenId: "{tok}" })}`;
-      it(`${label} at ${level} scope needs ${route.needs}: 404 out of reach, 403 below the role`, async () => {
+      it(`${routeLabel(route, level)} at ${level} scope needs ${route.needs}: 404 out of reach, 403 below the role`, async () => {
         const want: Record<string, Record<string, number>> = {};
         const got: Record<string, Record<string, number>> = {};
         for (const caller of CALLERS) {
