@@ -49,6 +49,8 @@ export class SwitchyardClient {
       // delete that already happened answers 404, which the providers treat as done.
       retryCondition: (err) => isNetworkError(err) || err.code === "ECONNABORTED" || RETRYABLE_STATUS.has(err.response?.status ?? 0),
       retryDelay: (n, err) => retryAfterMs(err) ?? exponentialDelay(n, err, base),
+      // The timeout is per attempt: a long Retry-After must not use up the budget of the retry.
+      shouldResetTimeout: true,
     });
   }
 
