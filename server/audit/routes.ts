@@ -8,6 +8,7 @@ import type { ScopeService } from "../scopes/service";
 import { listAudit } from "./store";
 import type { Db } from "../db/db";
 import { requireRole } from "../auth/principal";
+import { NotFoundError, ValidationError } from "../errors";
 
 export const auditRecordSchema = z.object({
   seq: z.number(),
@@ -38,8 +39,12 @@ export function auditRoutes(app: FastifyInstance, deps: { db: Db; scopes: ScopeS
       const ctx = contextOf(req);
       const scopeId = scopeRouteId(req.params);
       const scope = await deps.scopes.get(deps.db, scopeId);
-      requireRole(ctx.principal, scope?.path ?? [], "viewer", "scope");
+      if (!scope) throw new NotFoundError("scope");
+      requireRole(ctx.principal, scope.path, "viewer", "scope");
       const before = decodeCursor(req.query.cursor);
+      if (before !== undefined && !/^\d{1,18}$/.test(before)) {
+        throw new ValidationError("cursor is not one this service issued; pass nextCursor from the previous page", [{ field: "querystring.cursor", message: "invalid cursor" }]);
+      }
       const limit = req.query.limit;
       const rows = await listAudit(deps.db, scopeId, limit + 1, before === undefined ? undefined : Number(before), req.query.action);
       const page = rows.slice(0, limit);

@@ -4,7 +4,7 @@ import { z } from "zod";
 import { handleSchema, titleSchema } from "../../contract/handles";
 import { idSchema, scopeIdSchema } from "../../contract/ids";
 import { UnauthorizedError } from "../errors";
-import { contextOf, sendWithEtag } from "../http/context";
+import { contextOf, noContent, sendWithEtag } from "../http/context";
 import { cursorQuery, decodeCursor, encodeCursor, listOf } from "../http/pagination";
 import { scopeParams, scopeRouteId } from "../scopes/routes";
 import { ROLES } from "./principal";
@@ -68,9 +68,9 @@ export function authRoutes(app: FastifyInstance, auth: AuthService) {
     { schema: { tags, summary: "Create an API token; the secret is in this answer only", body: createTokenBody, response: { 201: tokenSchema.extend({ token: z.string() }) } } },
     async (req, reply) => reply.status(201).send(await auth.createToken(contextOf(req), req.body)),
   );
-  r.delete("/v1/tokens/:id", { schema: { tags, summary: "Revoke a token", params: z.object({ id: idSchema("token") }) } }, async (req, reply) => {
+  r.delete("/v1/tokens/:id", { schema: { tags, summary: "Revoke a token", params: z.object({ id: idSchema("token") }), response: noContent } }, async (req, reply) => {
     await auth.revokeToken(contextOf(req), req.params.id);
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
   r.get("/v1/:kind/:id/members", { schema: { tags, summary: "The members of a scope and their roles", params: scopeParams, querystring: cursorQuery, response: { 200: listOf(memberSchema) } } }, async (req) => {
     const rows = await auth.listMembers(contextOf(req), scopeRouteId(req.params), req.query.limit + 1, decodeCursor(req.query.cursor));
@@ -82,8 +82,8 @@ export function authRoutes(app: FastifyInstance, auth: AuthService) {
   r.put("/v1/:kind/:id/members/:userId", { schema: { tags, summary: "Give a user a role at a scope (owners)", params: memberParams, body: z.strictObject({ role: roleSchema }), response: { 200: memberSchema } } }, async (req, reply) =>
     sendWithEtag(reply, await auth.putMember(contextOf(req), scopeRouteId(req.params), req.params.userId, req.body.role)),
   );
-  r.delete("/v1/:kind/:id/members/:userId", { schema: { tags, summary: "Remove a user's role at a scope (owners)", params: memberParams } }, async (req, reply) => {
+  r.delete("/v1/:kind/:id/members/:userId", { schema: { tags, summary: "Remove a user's role at a scope (owners)", params: memberParams, response: noContent } }, async (req, reply) => {
     await auth.deleteMember(contextOf(req), scopeRouteId(req.params), req.params.userId);
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
 }

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { createHash } from "node:crypto";
+import { z } from "zod";
 import { PreconditionFailedError, ValidationError } from "../errors";
 import type { Principal } from "../auth/principal";
 
@@ -57,3 +58,6 @@ export function sendWithEtag<T extends { version: number }>(reply: FastifyReply,
   reply.header("etag", `"${body.version}"`);
   return reply.status(status).send(body);
 }
+
+/** The response of a route that answers 204 without a body, so the OpenAPI document says so. */
+export const noContent = { 204: z.null().describe("Done; no content") };

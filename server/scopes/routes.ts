@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { ID_PREFIXES, type ScopeKind } from "../../contract/ids";
 import { ValidationError } from "../errors";
-import { contextOf, sendWithEtag } from "../http/context";
+import { contextOf, noContent, sendWithEtag } from "../http/context";
 import { cursorQuery, decodeCursor, encodeCursor, listOf } from "../http/pagination";
 import { createScopeBody, patchScopeBody, scopeSchema } from "./schemas";
 import type { ScopeService } from "./service";
@@ -55,9 +55,9 @@ export function scopeRoutes(app: FastifyInstance, scopes: ScopeService) {
   r.patch("/v1/:kind/:id", { schema: { tags, summary: "Rename a scope or change its title (If-Match honoured)", params: scopeParams, body: patchScopeBody, response: { 200: scopeSchema } } }, async (req, reply) =>
     sendWithEtag(reply, await scopes.update(contextOf(req), scopeRouteId(req.params), req.body)),
   );
-  r.delete("/v1/:kind/:id", { schema: { tags, summary: "Delete an empty scope (If-Match honoured)", params: scopeParams } }, async (req, reply) => {
+  r.delete("/v1/:kind/:id", { schema: { tags, summary: "Delete an empty scope (If-Match honoured)", params: scopeParams, response: noContent } }, async (req, reply) => {
     await scopes.remove(contextOf(req), scopeRouteId(req.params));
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
   r.get("/v1/:kind/:id/children", { schema: { tags, summary: "The organizations of a tenant or the workspaces of an organization", params: scopeParams, querystring: cursorQuery, response: { 200: listOf(scopeSchema) } } }, async (req) =>
     page(await scopes.children(contextOf(req), scopeRouteId(req.params), req.query.limit + 1, decodeCursor(req.query.cursor)), req.query.limit),
