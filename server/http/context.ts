@@ -25,9 +25,9 @@ export function parseIfMatch(header: string | string[] | undefined): number | un
   if (header === undefined) return undefined;
   const value = (Array.isArray(header) ? header[0] : header).trim();
   if (value === "*") return undefined;
-  const m = /^(?:W\/)?"?(\d{1,9})"?$/.exec(value);
+  const m = /^(?:W\/)?(?:"(\d{1,9})"|(\d{1,9}))$/.exec(value);
   if (!m) throw new ValidationError('If-Match must be the version from the ETag, e.g. "3"', [{ field: "headers.if-match", message: "not a version" }]);
-  return Number(m[1]);
+  return Number(m[1] ?? m[2]);
 }
 
 export function checkVersion(what: string, current: number, expected: number | undefined): void {
