@@ -1,5 +1,15 @@
 import { resolve } from "node:path";
 import { z } from "zod";
+import { parseMasterKey } from "./secrets";
+
+function isMasterKey(text: string): boolean {
+  try {
+    parseMasterKey(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Every setting of the service, validated once at start-up (SPEC §7.1). */
 const envSchema = z.object({
@@ -11,8 +21,17 @@ const envSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
     .optional()
     .or(z.literal("").transform(() => undefined)),
-  SWITCHYARD_SECRET_KEY: z.string().optional().or(z.literal("").transform(() => undefined)),
-  SWITCHYARD_BOOTSTRAP_TOKEN: z.string().min(16, "must be at least 16 characters").optional().or(z.literal("").transform(() => undefined)),
+  SWITCHYARD_SECRET_KEY: z
+    .string()
+    .refine((v) => v === "" || isMasterKey(v), "must be 32 bytes, as base64 or 64 hex characters (generate one with: openssl rand -base64 32)")
+    .optional()
+    .transform((v) => v || undefined),
+  // A token is sent as `Authorization: Bearer <token>`: no spaces, and within the length tokens are checked for.
+  SWITCHYARD_BOOTSTRAP_TOKEN: z
+    .string()
+    .regex(/^(\S{16,512})?$/, "must be 16 to 512 characters without spaces")
+    .optional()
+    .transform((v) => v || undefined),
   SWITCHYARD_RATE_LIMIT: z.coerce.number().int().min(1).default(6000),
   SWITCHYARD_BODY_LIMIT: z.coerce.number().int().min(1024).default(1_048_576),
   SWITCHYARD_DB_POOL: z.coerce.number().int().min(1).max(200).default(10),
