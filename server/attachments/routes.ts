@@ -4,7 +4,7 @@ import { z } from "zod";
 import { attachmentSchema, createAttachmentBody } from "../../contract/api";
 import { handleSchema } from "../../contract/handles";
 import { idSchema } from "../../contract/ids";
-import { contextOf, sendWithEtag } from "../http/context";
+import { contextOf, noContent, sendWithEtag } from "../http/context";
 import { cursorQuery, decodeCursor, listOf } from "../http/pagination";
 import { page } from "../scopes/routes";
 import type { AttachmentService } from "./service";
@@ -40,9 +40,9 @@ export function attachmentRoutes(app: FastifyInstance, attachments: AttachmentSe
     sendWithEtag(reply, await attachments.read(contextOf(req), req.params.id)),
   );
 
-  r.delete("/v1/attachments/:id", { schema: { tags, summary: "Detach (If-Match honoured)", params: attachmentParams } }, async (req, reply) => {
+  r.delete("/v1/attachments/:id", { schema: { tags, summary: "Detach (If-Match honoured)", params: attachmentParams, response: noContent } }, async (req, reply) => {
     await attachments.remove(contextOf(req), req.params.id);
-    return reply.status(204).send();
+    return reply.status(204).send(null);
   });
 
   r.delete(
@@ -52,11 +52,12 @@ export function attachmentRoutes(app: FastifyInstance, attachments: AttachmentSe
         tags,
         summary: "Detach the schema of that name where it was attached directly; one present through a folder is refused, naming the folder",
         params: workspaceParams.extend({ name: handleSchema }),
+        response: noContent,
       },
     },
     async (req, reply) => {
       await attachments.detachSchema(contextOf(req), req.params.id, req.params.name);
-      return reply.status(204).send();
+      return reply.status(204).send(null);
     },
   );
 }
