@@ -1,7 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { AttachmentView } from "../contract/api";
-import { isNotFound } from "./client";
-import { adopt, api, changedProperties, configure, requireId, type Failures } from "./common";
+import { adopt, api, deleteIfPresent, getOrGone, changedProperties, configure, requireId, type Failures } from "./common";
 
 export interface AttachmentInputs {
   workspaceId: string;
@@ -47,20 +46,12 @@ export const provider: pulumi.dynamic.ResourceProvider = {
   },
 
   async read(id: string) {
-    try {
-      const { body } = await api().get<AttachmentView>(`/v1/attachments/${id}`);
-      return { id, props: outputsFrom(body), inputs: { workspaceId: body.workspaceId, objectId: body.objectId } };
-    } catch (err) {
-      if (isNotFound(err)) return {};
-      throw err;
-    }
+    const body = await getOrGone<AttachmentView>(`/v1/attachments/${id}`);
+    if (!body) return {};
+    return { id, props: outputsFrom(body), inputs: { workspaceId: body.workspaceId, objectId: body.objectId } };
   },
 
   async delete(id: string) {
-    try {
-      await api().delete(`/v1/attachments/${id}`);
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
+    await deleteIfPresent(`/v1/attachments/${id}`);
   },
 };

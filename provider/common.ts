@@ -1,6 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { ID_PREFIXES, isId, type IdKind } from "../contract/ids";
-import { SwitchyardClient } from "./client";
+import { isNotFound, SwitchyardClient } from "./client";
 import { configureFrom } from "./settings";
 
 /** Shared pieces of the dynamic providers: the client, input checks and diff helpers. */
@@ -87,4 +87,23 @@ export async function adopt<V extends Record<string, unknown>>(kind: string, pat
     }
   }
   return view;
+}
+
+/** `read` of an object by its path: `undefined` when it is gone (Pulumi then drops it from state). */
+export async function getOrGone<V>(path: string): Promise<V | undefined> {
+  try {
+    return (await api().get<V>(path)).body;
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+/** `delete` of an object by its path: one that is already gone counts as deleted. */
+export async function deleteIfPresent(path: string, query?: Record<string, string>): Promise<void> {
+  try {
+    await api().delete(path, query);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
 }

@@ -2,8 +2,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { ConnectionView } from "../contract/api";
 import { handleProblem } from "../contract/handles";
 import { isRedactedSecret, pluginDefinition, PLUGIN_TYPES, secretFieldsOf } from "../contract/plugins";
-import { isNotFound } from "./client";
-import { adopt, api, changedProperties, compact, configure, deepEqual, optionalId, optionalString, requireId, scopePath, type Failures } from "./common";
+import { adopt, api, deleteIfPresent, getOrGone, changedProperties, compact, configure, deepEqual, optionalId, optionalString, requireId, scopePath, type Failures } from "./common";
 
 /** Inputs of a Connection after `check`. */
 export interface ConnectionInputs {
@@ -125,13 +124,8 @@ export const provider: pulumi.dynamic.ResourceProvider = {
   },
 
   async read(id: string, props?: ConnectionOutputs) {
-    let view: ConnectionView;
-    try {
-      view = (await api().get<ConnectionView>(`/v1/connections/${id}`)).body;
-    } catch (err) {
-      if (isNotFound(err)) return {}; // gone: dropped from state
-      throw err;
-    }
+    const view = await getOrGone<ConnectionView>(`/v1/connections/${id}`);
+    if (!view) return {}; // gone: dropped from state
     // The service never returns secrets: keep the ones from state, take every setting from the service.
     const secretsFromState = Object.fromEntries(
       Object.entries(props?.config ?? {}).filter(([k]) => !(k in settingsOf(view.plugin, view.config)) && k in view.config),
@@ -155,11 +149,7 @@ export const provider: pulumi.dynamic.ResourceProvider = {
   },
 
   async delete(id: string, props: ConnectionOutputs) {
-    try {
-      await api().delete(`/v1/connections/${id}`, { confirm: props.handle });
-    } catch (err) {
-      if (!isNotFound(err)) throw err; // already gone is done
-    }
+    await deleteIfPresent(`/v1/connections/${id}`, { confirm: props.handle });
   },
 };
 

@@ -1,8 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { FolderView } from "../contract/api";
 import { handleProblem } from "../contract/handles";
-import { isNotFound } from "./client";
-import { adopt, api, changedProperties, compact, configure, optionalId, optionalString, requireId, scopePath, type Failures } from "./common";
+import { adopt, api, deleteIfPresent, getOrGone, changedProperties, compact, configure, optionalId, optionalString, requireId, scopePath, type Failures } from "./common";
 
 export interface FolderInputs {
   scopeId: string;
@@ -58,14 +57,10 @@ export const provider: pulumi.dynamic.ResourceProvider = {
   },
 
   async read(id: string) {
-    try {
-      const { body } = await api().get<FolderView>(`/v1/folders/${id}`);
-      const outs = outputsFrom(body);
-      return { id, props: outs, inputs: compact({ scopeId: outs.scopeId, title: outs.title, handle: outs.handle, parentId: outs.parentId }) };
-    } catch (err) {
-      if (isNotFound(err)) return {};
-      throw err;
-    }
+    const body = await getOrGone<FolderView>(`/v1/folders/${id}`);
+    if (!body) return {};
+    const outs = outputsFrom(body);
+    return { id, props: outs, inputs: compact({ scopeId: outs.scopeId, title: outs.title, handle: outs.handle, parentId: outs.parentId }) };
   },
 
   async update(id: string, olds: FolderOutputs, news: FolderInputs) {
@@ -74,10 +69,6 @@ export const provider: pulumi.dynamic.ResourceProvider = {
   },
 
   async delete(id: string) {
-    try {
-      await api().delete(`/v1/folders/${id}`);
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
+    await deleteIfPresent(`/v1/folders/${id}`);
   },
 };

@@ -1,7 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { GrantView } from "../contract/api";
-import { isNotFound } from "./client";
-import { adopt, api, changedProperties, configure, requireId, type Failures } from "./common";
+import { adopt, api, deleteIfPresent, getOrGone, changedProperties, configure, requireId, type Failures } from "./common";
 
 export interface GrantInputs {
   objectId: string;
@@ -48,20 +47,12 @@ export const provider: pulumi.dynamic.ResourceProvider = {
   },
 
   async read(id: string) {
-    try {
-      const { body } = await api().get<GrantView>(`/v1/grants/${id}`);
-      return { id, props: outputsFrom(body), inputs: { objectId: body.objectId, granteeId: body.granteeId } };
-    } catch (err) {
-      if (isNotFound(err)) return {};
-      throw err;
-    }
+    const body = await getOrGone<GrantView>(`/v1/grants/${id}`);
+    if (!body) return {};
+    return { id, props: outputsFrom(body), inputs: { objectId: body.objectId, granteeId: body.granteeId } };
   },
 
   async delete(id: string) {
-    try {
-      await api().delete(`/v1/grants/${id}`);
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
+    await deleteIfPresent(`/v1/grants/${id}`);
   },
 };
