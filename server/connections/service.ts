@@ -71,9 +71,9 @@ export function createConnectionService(deps: { db: Db; scopes: ScopeService; bo
 
   /** A connection the caller may see (a role at its scope or above), else 404. */
   async function visible(tx: Queryable, ctx: RequestContext, id: string, needed: Role, forUpdate = false) {
-    const row = await store.findConnection(tx, id, forUpdate);
-    const scope = row ? await scopes.get(tx, row.scope_id) : undefined;
-    if (!row || !scope) throw new NotFoundError("connection");
+    const found = await store.findConnectionWithScope(tx, id, forUpdate);
+    if (!found) throw new NotFoundError("connection");
+    const { row, scope } = found;
     requireRole(ctx.principal, scope.path, needed, "this connection");
     return { row, scope };
   }

@@ -1,5 +1,6 @@
 import type { Queryable } from "../db/db";
 import type { EncryptedField } from "../secrets";
+import { scopeFromRow, type Scope, type ScopeRow } from "../scopes/store";
 
 export interface ConnectionRow {
   id: string;
@@ -36,6 +37,29 @@ export async function insertConnection(
 export async function findConnection(tx: Queryable, id: string, forUpdate = false): Promise<ConnectionRow | undefined> {
   const { rows } = await tx.query<ConnectionRow>(`SELECT ${COLUMNS} FROM connections WHERE id = $1${forUpdate ? " FOR UPDATE" : ""}`, [id]);
   return rows[0];
+}
+
+const SCOPE_COLUMNS = ["id", "kind", "parent_id", "tenant_id", "handle", "title", "version", "created_at", "created_by", "updated_at", "updated_by"] as const;
+const CONNECTION_COLUMNS = COLUMNS.split(", ");
+const WITH_SCOPE = `${CONNECTION_COLUMNS.map((c) => `c.${c}`).join(", ")}, ${SCOPE_COLUMNS.map((c) => `s.${c} AS s_${c}`).join(", ")}`;
+
+/**
+ * A connection and the scope that owns it, in one round trip (what every read of one connection
+ * needs to check the caller's role). `forUpdate` locks the connection's row only, as
+ * findConnection does; the scope is read, not locked.
+ */
+export async function findConnectionWithScope(tx: Queryable, id: string, forUpdate = false): Promise<{ row: ConnectionRow; scope: Scope } | undefined> {
+  const { rows } = await tx.query<Record<string, unknown>>(
+    `SELECT ${WITH_SCOPE} FROM connections c JOIN scopes s ON s.id = c.scope_id WHERE c.id = $1${forUpdate ? " FOR UPDATE OF c" : ""}`,
+    [id],
+  );
+  const r = rows[0];
+  if (!r) return undefined;
+  const row: Record<string, unknown> = {};
+  for (const c of CONNECTION_COLUMNS) row[c] = r[c];
+  const scope: Record<string, unknown> = {};
+  for (const c of SCOPE_COLUMNS) scope[c] = r[`s_${c}`];
+  return { row: row as unknown as ConnectionRow, scope: scopeFromRow(scope as unknown as ScopeRow) };
 }
 
 export async function findConnectionByHandle(tx: Queryable, scopeId: string, handle: string): Promise<ConnectionRow | undefined> {
