@@ -1,0 +1,144 @@
+/**
+ * Connections API through the full stack: the built server in a child process (Fastify, auth,
+ * rate limiting, zod validation and serialization, AES-GCM sealing, audit, the database), loaded
+ * by autocannon from this process. Measures, on PGlite and on PostgreSQL:
+ *   - GET /healthz                          Fastify's own floor, the baseline (same server process)
+ *   - GET /v1/connections/{id}              token lookup + connection + scope, secrets redacted
+ *   - POST /v1/tenants/{id}/connections     postgres config with a password, unique handle per request
+ * Each measurement: a short warm-up, then BENCH_REPEATS runs of BENCH_DURATION s with
+ * BENCH_CONNECTIONS connections; medians are reported with ratios to the baseline.
+ *
+ *   node --import tsx bench/connections.ts
+ *   BENCH_DURATION=5 BENCH_DBS=postgres BENCH_ONLY=get BENCH_CPU_PROF=/tmp/prof node --import tsx bench/connections.ts
+ * Other settings: BENCH_WARMUP (s), BENCH_CONNECTIONS, BENCH_REPEATS, BENCH_PG_URL, BENCH_LOG_LEVEL,
+ * BENCH_SKIP_BUILD=1; SWITCHYARD_* variables (e.g. SWITCHYARD_DB_POOL) pass through to the server.
+ */
+import { cpus } from "node:os";
+import { call } from "./lib/api";
+import { loadSettings, measure, type Measured, type Scenario } from "./lib/load";
+import { resultTable } from "./lib/report";
+import { buildOnce, postgresReachable, startServer, type BenchDb, type RunningServer } from "./lib/server";
+
+/** Targets on PostgreSQL; PGlite (one in-process connection) is held to half the throughput and twice the p99. */
+const TARGETS: Record<BenchDb, { get: { rps: number; p99: number }; create: { rps: number; p99: number } }> = {
+  postgres: { get: { rps: 5000, p99: 15 }, create: { rps: 2000, p99: 25 } },
+  pglite: { get: { rps: 2500, p99: 30 }, create: { rps: 1000, p99: 50 } },
+};
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+/** A tenant, an operator in it acting through their own token, and one connection to read. */
+async function setUp(server: RunningServer) {
+  const admin = server.adminToken;
+  const tenant = await call<{ id: string }>(server.url, admin, "POST", "/v1/tenants", { handle: "bench", title: "Bench" });
+  const user = await call<{ id: string }>(server.url, admin, "POST", "/v1/users", { handle: "bench_operator" });
+  await call(server.url, admin, "PUT", `/v1/tenants/${tenant.id}/members/${user.id}`, { role: "operator" });
+  const { token } = await call<{ token: string }>(server.url, admin, "POST", "/v1/tokens", { userId: user.id, name: "bench" });
+  const conn = await call<{ id: string }>(server.url, token, "POST", `/v1/tenants/${tenant.id}/connections`, {
+    plugin: "postgres",
+    handle: "bench_read",
+    title: "Read me",
+    config: { host: "db.example.internal", port: 5432, database: "analytics", user: "reader", password: "s3cret-password-for-the-bench", sslmode: "require" },
+  });
+  // The path measured must be the real one: 200, secret redacted.
+  const read = await call<{ config: Record<string, unknown> }>(server.url, token, "GET", `/v1/connections/${conn.id}`);
+  const pw = read.config.password as { secret?: boolean; set?: boolean } | undefined;
+  if (!pw?.secret || !pw.set || JSON.stringify(read).includes("s3cret")) throw new Error(`unexpected read of the bench connection: ${JSON.stringify(read)}`);
+  return { tenantId: tenant.id, token, connectionId: conn.id };
+}
+
+let sequence = 0;
+
+function scenarios(db: BenchDb, ctx: { tenantId: string; token: string; connectionId: string }): Scenario[] {
+  const auth = { authorization: `Bearer ${ctx.token}` };
+  return [
+    { name: "GET /healthz", path: "/healthz", baseline: true },
+    { name: "GET connection", path: `/v1/connections/${ctx.connectionId}`, headers: auth, target: TARGETS[db].get },
+    {
+      name: "POST connection",
+      path: `/v1/tenants/${ctx.tenantId}/connections`,
+      target: TARGETS[db].create,
+      requests: [
+        {
+          method: "POST",
+          headers: { ...auth, "content-type": "application/json" },
+          // A fresh explicit handle per request: derived handles scan for a free suffix.
+          setupRequest: (req) => {
+            const n = ++sequence;
+            req.body = JSON.stringify({
+              plugin: "postgres",
+              handle: `bench_${n}`,
+              title: `Bench ${n}`,
+              description: "created by bench/connections.ts",
+              config: { host: "db.example.internal", port: 5432, database: "analytics", user: `user_${n}`, password: `pw-${n}-s3cret`, sslmode: "require" },
+            });
+            return req;
+          },
+        },
+      ],
+    },
+  ];
+}
+
+async function main() {
+  const settings = loadSettings();
+  buildOnce();
+  const dbs: BenchDb[] = [];
+  for (const db of settings.dbs) {
+    if (db === "postgres" && !(await postgresReachable())) {
+      if (settings.dbsExplicit) throw new Error("PostgreSQL is not reachable (BENCH_PG_URL, default postgres://postgres@127.0.0.1:5432/test)");
+      log("bench: PostgreSQL is not reachable; measuring PGlite only");
+      continue;
+    }
+    dbs.push(db);
+  }
+
+  const cores = cpus();
+  log(
+    `bench connections: ${settings.repeats} × ${settings.duration} s per measurement (warm-up ${settings.warmup} s), ${settings.connections} connections, ` +
+      `node ${process.version}, ${cores.length} × ${cores[0]?.model ?? "cpu"}`,
+  );
+
+  const byDb: { db: string; results: Measured[] }[] = [];
+  for (const db of dbs) {
+    log(`\n[${db}] starting the server`);
+    const server = await startServer({
+      db,
+      nodeArgs: settings.cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${settings.cpuProfDir}`, `--cpu-prof-name=server-${db}-${Date.now()}.cpuprofile`] : [],
+      env: process.env.BENCH_LOG_LEVEL ? { SWITCHYARD_LOG_LEVEL: process.env.BENCH_LOG_LEVEL } : {},
+    });
+    try {
+      const ctx = await setUp(server);
+      byDb.push({ db, results: await measure(server, scenarios(db, ctx), settings, log) });
+    } catch (err) {
+      log(server.output());
+      throw err;
+    } finally {
+      await server.stop();
+    }
+  }
+
+  const failed = byDb.flatMap((d) => d.results).reduce((a, r) => a + r.samples.reduce((b, s) => b + s.bad, 0), 0);
+  console.log(
+    [
+      "",
+      `Connections API, full stack (built server in a child process; autocannon in this process), ` +
+        `${settings.connections} connections, median of ${settings.repeats} × ${settings.duration} s`,
+      "",
+      resultTable(byDb),
+      "",
+      `Notes: ${cores.length} cores shared by the load generator, the server${dbs.includes("postgres") ? " and PostgreSQL (local)" : ""}; ` +
+        "latencies of 2xx answers only; ratios are to GET /healthz of the same server.",
+      "PGlite targets are half the PostgreSQL throughput targets, with twice the p99 budget.",
+    ].join("\n"),
+  );
+  if (failed > 0) {
+    console.error(`bench: ${failed} requests failed (non-2xx, errors or timeouts): the figures do not measure the intended path`);
+    process.exitCode = 1;
+  }
+}
+
+main().catch((err: Error) => {
+  console.error(`bench connections failed: ${err.stack ?? err.message}`);
+  process.exit(1);
+});

@@ -1,0 +1,165 @@
+import autocannon from "autocannon";
+import { cpuMeter, type CpuShare, type PostgresPids } from "./cpu";
+import type { BenchDb } from "./server";
+
+/** Bench settings from the environment. */
+export interface BenchSettings {
+  /** Seconds per measured run (BENCH_DURATION, default 10). */
+  duration: number;
+  /** Seconds of warm-up per scenario before the first measured run (BENCH_WARMUP, default 2). */
+  warmup: number;
+  /** Concurrent HTTP connections (BENCH_CONNECTIONS, default 50). */
+  connections: number;
+  /** Measured runs per scenario; medians are reported (BENCH_REPEATS, default 3). */
+  repeats: number;
+  /** Databases to run on (BENCH_DBS, default "pglite,postgres"). */
+  dbs: BenchDb[];
+  /** Whether BENCH_DBS was given explicitly (then an unreachable PostgreSQL is an error). */
+  dbsExplicit: boolean;
+  /** When set, the server runs with --cpu-prof and writes its profiles here (BENCH_CPU_PROF). */
+  cpuProfDir?: string;
+  /** Only scenarios whose name matches (BENCH_ONLY, a case-insensitive regular expression). */
+  only?: RegExp;
+}
+
+function num(name: string, dflt: number, min: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return dflt;
+  const v = Number(raw);
+  if (!Number.isFinite(v) || v < min) throw new Error(`${name} must be a number ≥ ${min}, not "${raw}"`);
+  return v;
+}
+
+export function loadSettings(): BenchSettings {
+  const dbsRaw = process.env.BENCH_DBS;
+  const dbs = (dbsRaw || "pglite,postgres")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const d of dbs) if (d !== "pglite" && d !== "postgres") throw new Error(`BENCH_DBS: unknown database "${d}" (pglite, postgres)`);
+  return {
+    duration: num("BENCH_DURATION", 10, 1),
+    warmup: num("BENCH_WARMUP", 2, 0),
+    connections: Math.round(num("BENCH_CONNECTIONS", 50, 1)),
+    repeats: Math.round(num("BENCH_REPEATS", 3, 1)),
+    dbs: dbs as BenchDb[],
+    dbsExplicit: Boolean(dbsRaw),
+    cpuProfDir: process.env.BENCH_CPU_PROF || undefined,
+    only: process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY, "i") : undefined,
+  };
+}
+
+/** One kind of request to measure. `requests` may build each request anew (unique bodies). */
+export interface Scenario {
+  name: string;
+  method?: string;
+  path?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  requests?: autocannon.RequestSpec[];
+  /** What the scenario should reach, printed beside the figures. */
+  target?: { rps: number; p99: number };
+  /** The scenario the others are compared with (one per table). */
+  baseline?: boolean;
+}
+
+export interface Sample {
+  rps: number;
+  p50: number;
+  p99: number;
+  ok: number;
+  bad: number;
+  statuses: Record<string, number>;
+  cpu?: CpuShare;
+}
+
+export interface Measured {
+  scenario: Scenario;
+  samples: Sample[];
+  median: { rps: number; p50: number; p99: number; cpu?: CpuShare };
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i];
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/**
+ * Runs one scenario for `seconds`. Throughput counts 2xx answers only; latencies (of 2xx answers)
+ * are taken from autocannon's per-response timings, which have sub-millisecond resolution (its own
+ * histogram rounds to whole milliseconds).
+ */
+export interface Target {
+  url: string;
+  pid: number;
+  postgresPids?: PostgresPids;
+}
+
+export async function runOnce(target: Target, s: Scenario, seconds: number, connections: number): Promise<Sample> {
+  const { url } = target;
+  let lat = new Float64Array(1 << 16);
+  let n = 0;
+  const opts: autocannon.Options = { url: `${url}${s.path ?? "/"}`, connections, duration: seconds, timeout: 30 };
+  // autocannon takes an explicit `undefined` as a value, so set only what the scenario gives.
+  if (s.method) opts.method = s.method;
+  if (s.headers) opts.headers = s.headers;
+  if (s.body !== undefined) opts.body = s.body;
+  if (s.requests) opts.requests = s.requests;
+  const cpuDone = await cpuMeter(target.pid, target.postgresPids);
+  const instance = autocannon(opts);
+  instance.on("response", (_client, status, _bytes, ms) => {
+    if (status < 200 || status >= 300) return;
+    if (n === lat.length) {
+      const bigger = new Float64Array(lat.length * 2);
+      bigger.set(lat);
+      lat = bigger;
+    }
+    lat[n++] = ms;
+  });
+  const r = await instance;
+  const cpu = await cpuDone();
+  const sorted = lat.subarray(0, n).sort();
+  const statuses: Record<string, number> = {};
+  for (const [code, { count }] of Object.entries(r.statusCodeStats)) statuses[code] = count;
+  if (r.errors) statuses.errors = r.errors;
+  if (r.timeouts) statuses.timeouts = r.timeouts;
+  return { rps: r["2xx"] / r.duration, p50: percentile(sorted, 50), p99: percentile(sorted, 99), ok: r["2xx"], bad: r.non2xx + r.errors + r.timeouts, statuses, cpu };
+}
+
+/**
+ * Warms every scenario up, then runs them in rounds (each round runs every scenario once, in
+ * order) so that drift of a noisy machine touches all of them alike; reports per-metric medians.
+ */
+export async function measure(target: Target, all: Scenario[], settings: BenchSettings, log: (line: string) => void): Promise<Measured[]> {
+  const scenarios = settings.only ? all.filter((s) => settings.only?.test(s.name)) : all;
+  if (settings.warmup > 0) {
+    for (const s of scenarios) {
+      const w = await runOnce(target, s, settings.warmup, settings.connections);
+      log(`  warm-up ${s.name}: ${w.rps.toFixed(0)} req/s${w.bad ? `, ${w.bad} failed ${JSON.stringify(w.statuses)}` : ""}`);
+    }
+  }
+  const samples = scenarios.map(() => [] as Sample[]);
+  for (let round = 1; round <= settings.repeats; round++) {
+    for (const [i, s] of scenarios.entries()) {
+      const x = await runOnce(target, s, settings.duration, settings.connections);
+      samples[i].push(x);
+      const c = x.cpu ? `, CPU % server ${x.cpu.server.toFixed(0)} client ${x.cpu.client.toFixed(0)} postgres ${x.cpu.postgres.toFixed(0)} other ${x.cpu.other.toFixed(0)}` : "";
+      log(`  run ${round}/${settings.repeats} ${s.name}: ${x.rps.toFixed(0)} req/s, p50 ${x.p50.toFixed(2)} ms, p99 ${x.p99.toFixed(2)} ms${c}${x.bad ? `, ${x.bad} failed ${JSON.stringify(x.statuses)}` : ""}`);
+    }
+  }
+  return scenarios.map((scenario, i) => {
+    const xs = samples[i];
+    const cpus = xs.map((x) => x.cpu).filter((c): c is CpuShare => c !== undefined);
+    const cpu = cpus.length
+      ? { server: median(cpus.map((c) => c.server)), client: median(cpus.map((c) => c.client)), postgres: median(cpus.map((c) => c.postgres)), other: median(cpus.map((c) => c.other)), idle: median(cpus.map((c) => c.idle)) }
+      : undefined;
+    return { scenario, samples: xs, median: { rps: median(xs.map((x) => x.rps)), p50: median(xs.map((x) => x.p50)), p99: median(xs.map((x) => x.p99)), cpu } };
+  });
+}
