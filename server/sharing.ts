@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { availableConnections } from "./attachments/availability";
-import { syncEntries, workspacesReaching } from "./attachments/entries";
+import { syncConnections } from "./attachments/entries";
 import { connectionUsage, renameClashes } from "./attachments/queries";
 import { attachmentRoutes } from "./attachments/routes";
 import { assertNotStranded } from "./attachments/rules";
@@ -27,7 +27,9 @@ export function createSharing(deps: { db: Db; scopes: ScopeService; box: SecretB
       const rows = await connectionUsage(tx, connectionId);
       return rows.map((r) => ({ workspaceId: r.workspace_id, state: r.state, attachmentId: r.attachment_id, folderId: r.folder_id }));
     },
-    assertAttachmentsAvailable: assertNotStranded,
+    async assertAttachmentsAvailable(tx: Queryable, tenantId: string, connectionId?: string) {
+      await assertNotStranded(tx, tenantId, connectionId ? { objectIds: [connectionId] } : undefined);
+    },
     async assertHandleFree(tx: Queryable, connectionId: string, handle: string) {
       const clash = (await renameClashes(tx, connectionId, handle))[0];
       if (clash) {
@@ -37,8 +39,8 @@ export function createSharing(deps: { db: Db; scopes: ScopeService; box: SecretB
         });
       }
     },
-    async placed(tx: Queryable, folderIds: (string | null | undefined)[]) {
-      await syncEntries(tx, await workspacesReaching(tx, folderIds));
+    async placed(tx: Queryable, connectionId: string) {
+      await syncConnections(tx, { connectionIds: [connectionId] });
     },
     async available(tx: Queryable, workspacePath: string[], q) {
       return availableConnections(tx, workspacePath, q);

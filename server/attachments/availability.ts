@@ -106,14 +106,25 @@ export interface StrandedAttachment {
   object_id: string;
 }
 
+/** Which attachments a check looks at: those on `objectIds`, or on `folderId` or anything below it. */
+export interface AttachmentsUnder {
+  folderId?: string | null;
+  objectIds?: string[];
+}
+
 /**
  * Attachments of a tenant's workspaces whose target is not available to the workspace (ignoring
  * grant `ignoringGrantId`): after a grant is revoked or something is moved, these must be refused
- * or cascaded.
+ * or cascaded. `under` narrows the check to what the change can affect (all attachments without it).
  */
-export async function strandedAttachments(tx: Queryable, tenantId: string, ignoringGrantId?: string): Promise<StrandedAttachment[]> {
+export async function strandedAttachments(tx: Queryable, tenantId: string, opts: { ignoringGrantId?: string; under?: AttachmentsUnder } = {}): Promise<StrandedAttachment[]> {
   const { rows } = await tx.query<StrandedAttachment>(
     `WITH RECURSIVE
+     below (id) AS (
+       SELECT id FROM folders WHERE id = $3
+       UNION ALL
+       SELECT f.id FROM below b CROSS JOIN LATERAL (SELECT id FROM folders WHERE parent_id = b.id OFFSET 0) f
+     ),
      t AS (
        SELECT a.id AS attachment_id, a.workspace_id, coalesce(a.connection_id, a.folder_id) AS object_id,
               a.connection_id, coalesce(a.folder_id, c.folder_id) AS start_folder,
@@ -123,6 +134,10 @@ export async function strandedAttachments(tx: Queryable, tenantId: string, ignor
          LEFT JOIN connections c ON c.id = a.connection_id
          LEFT JOIN folders f ON f.id = a.folder_id
         WHERE w.tenant_id = $1
+          AND ($5::boolean
+               OR a.connection_id = ANY($4::text[])
+               OR a.folder_id = ANY (ARRAY(SELECT id FROM below))
+               OR c.folder_id = ANY (ARRAY(SELECT id FROM below)))
      ),
      up (attachment_id, folder_id) AS (
        SELECT attachment_id, start_folder FROM t WHERE start_folder IS NOT NULL AND owner_scope <> workspace_id
@@ -140,7 +155,7 @@ export async function strandedAttachments(tx: Queryable, tenantId: string, ignor
      SELECT t.attachment_id, t.workspace_id, t.object_id FROM t
       WHERE t.owner_scope <> t.workspace_id AND t.attachment_id NOT IN (SELECT attachment_id FROM covered)
       ORDER BY t.workspace_id, t.attachment_id`,
-    [tenantId, ignoringGrantId ?? null],
+    [tenantId, opts.ignoringGrantId ?? null, opts.under?.folderId ?? null, opts.under?.objectIds ?? [], opts.under === undefined],
   );
   return rows;
 }

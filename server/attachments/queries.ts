@@ -25,6 +25,9 @@ export interface SchemaRow {
   conflicts_with: string | null;
 }
 
+// The subqueries with OFFSET 0 are not flattened, so each step reads only the rows below the
+// folders reached (index scans on folders_parent and connections_folder): the planner cannot
+// estimate a recursive walk's size and would otherwise hash whole tables.
 export const WORKSPACE_SCHEMAS_SQL = `
 WITH RECURSIVE
 att AS (
@@ -34,26 +37,27 @@ att AS (
 walk (attachment_id, root_id, seq, folder_id) AS (
   SELECT a.id, a.folder_id, a.seq, a.folder_id FROM att a WHERE a.folder_id IS NOT NULL
   UNION ALL
-  SELECT w.attachment_id, w.root_id, w.seq, f.id FROM folders f JOIN walk w ON f.parent_id = w.folder_id
+  SELECT w.attachment_id, w.root_id, w.seq, f.id
+    FROM walk w CROSS JOIN LATERAL (SELECT id FROM folders WHERE parent_id = w.folder_id OFFSET 0) f
 ),
 route AS (
-  SELECT a.connection_id, true AS direct, NULL::text AS via_folder, a.id AS attachment_id, a.seq
-    FROM att a WHERE a.connection_id IS NOT NULL
+  SELECT c.id AS connection_id, c.handle, true AS direct, NULL::text AS via_folder, a.id AS attachment_id, a.seq
+    FROM att a JOIN connections c ON c.id = a.connection_id
   UNION ALL
-  SELECT c.id, false, w.root_id, w.attachment_id, w.seq FROM walk w JOIN connections c ON c.folder_id = w.folder_id
+  SELECT c.id, c.handle, false, w.root_id, w.attachment_id, w.seq
+    FROM walk w CROSS JOIN LATERAL (SELECT id, handle FROM connections WHERE folder_id = w.folder_id OFFSET 0) c
 ),
 -- one row per member: direct if attached itself, else through its earliest folder attachment
 member AS (
-  SELECT DISTINCT ON (connection_id) connection_id, direct, via_folder, attachment_id
+  SELECT DISTINCT ON (connection_id) connection_id, handle, direct, via_folder, attachment_id
     FROM route ORDER BY connection_id, direct DESC, seq
 ),
 -- the member that joined first keeps a contested name
 ranked AS (
-  SELECT m.*, c.handle, first_value(m.connection_id) OVER w AS winner, row_number() OVER w AS rank
+  SELECT m.*, first_value(m.connection_id) OVER w AS winner, row_number() OVER w AS rank
     FROM member m
-    JOIN connections c ON c.id = m.connection_id
     LEFT JOIN schema_entries e ON e.workspace_id = $1 AND e.connection_id = m.connection_id
-  WINDOW w AS (PARTITION BY c.handle ORDER BY e.entered NULLS LAST, m.connection_id COLLATE "C")
+  WINDOW w AS (PARTITION BY m.handle ORDER BY e.entered NULLS LAST, m.connection_id COLLATE "C")
 )
 SELECT handle AS name,
        CASE WHEN rank > 1 THEN 'conflict' WHEN direct THEN 'direct' ELSE 'indirect' END AS state,

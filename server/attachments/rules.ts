@@ -1,11 +1,14 @@
 import type { Queryable } from "../db/db";
 import { ConflictError } from "../errors";
-import { strandedAttachments, type StrandedAttachment } from "./availability";
+import { strandedAttachments, type AttachmentsUnder, type StrandedAttachment } from "./availability";
 import { connectionsBrought, workspaceSchemas } from "./queries";
 
-/** Refuses (409) a change that left attachments of the tenant without the grant that makes them available. */
-export async function assertNotStranded(tx: Queryable, tenantId: string): Promise<void> {
-  const stranded = await strandedAttachments(tx, tenantId);
+/**
+ * Refuses (409) a change that left attachments of the tenant without the grant that makes them
+ * available; `under` names what the change moved (the attachments it can affect).
+ */
+export async function assertNotStranded(tx: Queryable, tenantId: string, under?: AttachmentsUnder): Promise<void> {
+  const stranded = await strandedAttachments(tx, tenantId, { under });
   if (stranded.length > 0) {
     throw new ConflictError(
       `this change would leave ${stranded.length} attachment(s) without the grant that makes them available; detach them first: ${describeAttachments(stranded)}`,

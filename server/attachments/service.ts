@@ -10,7 +10,7 @@ import { idempotent } from "../http/idempotency";
 import type { Scope } from "../scopes/store";
 import type { ScopeService } from "../scopes/service";
 import { isAvailable } from "./availability";
-import { syncEntries } from "./entries";
+import { syncWorkspaces } from "./entries";
 import { workspaceSchemas } from "./queries";
 import { assertNoCollision } from "./rules";
 import * as store from "./store";
@@ -37,7 +37,7 @@ export function createAttachmentService(deps: { db: Db; scopes: ScopeService }) 
   /** Detaches under the tenant's sharing lock (taken by the caller), audited, entries resynced. */
   async function detach(tx: Queryable, ctx: RequestContext, ws: Scope, row: AttachmentRow, cause?: unknown) {
     await store.deleteAttachments(tx, [row.id]);
-    await syncEntries(tx, [ws.id]);
+    await syncWorkspaces(tx, [ws.id]);
     await audit(tx, ctx, ws, "attachment.delete", row.id, presentAttachment(row), cause);
   }
 
@@ -62,7 +62,7 @@ export function createAttachmentService(deps: { db: Db; scopes: ScopeService }) 
           if (existing) throw new ConflictError(`${object.type} ${object.id} is already attached to this workspace (attachment ${existing.id})`, { attachmentId: existing.id });
           await assertNoCollision(tx, ws.id, object.id);
           const row = await store.insertAttachment(tx, { id: newId("attachment"), workspaceId: ws.id, objectType: object.type, objectId: object.id, actorId: ctx.principal.actorId });
-          await syncEntries(tx, [ws.id]);
+          await syncWorkspaces(tx, [ws.id]);
           const shown = presentAttachment(row);
           await audit(tx, ctx, ws, "attachment.create", row.id, undefined, shown);
           return shown;

@@ -23,12 +23,12 @@ import { testConfig } from "./tester";
 export interface ConnectionSharing {
   /** The workspaces whose schemas include the connection, and through which attachment. */
   usage(tx: Queryable, connectionId: string): Promise<ConnectionUsage[]>;
-  /** Refuses (409) when a change left an attachment of the tenant without the grant it needs. */
-  assertAttachmentsAvailable(tx: Queryable, tenantId: string): Promise<void>;
+  /** Refuses (409) when a change (of that connection, if given) left an attachment of the tenant without the grant it needs. */
+  assertAttachmentsAvailable(tx: Queryable, tenantId: string, connectionId?: string): Promise<void>;
   /** Refuses (409) a new handle that would collide with another schema in a workspace. */
   assertHandleFree(tx: Queryable, connectionId: string, handle: string): Promise<void>;
-  /** After a connection was placed into or taken out of these folders: updates what workspaces see. */
-  placed(tx: Queryable, folderIds: (string | null | undefined)[]): Promise<void>;
+  /** After a connection was created in a folder or moved: updates the order of arrival in workspaces. */
+  placed(tx: Queryable, connectionId: string): Promise<void>;
   /** A page of the connections available to a workspace (own or granted), each with why. */
   available(tx: Queryable, workspacePath: string[], q: { limit: number; after?: { handle: string; id: string }; plugin?: string; folderId?: string | null }): Promise<AvailableConnectionRow[]>;
 }
@@ -129,7 +129,7 @@ export function createConnectionService(deps: { db: Db; scopes: ScopeService; bo
                 secrets: sealed.secrets,
                 actorId: ctx.principal.actorId,
               });
-              if (row.folder_id) await sharing.placed(tx, [row.folder_id]);
+              if (row.folder_id) await sharing.placed(tx, row.id);
               const shown = presentConnection(row);
               await audit(tx, ctx, scope, "connection.create", id, undefined, shown);
               return shown;
@@ -188,8 +188,8 @@ export function createConnectionService(deps: { db: Db; scopes: ScopeService; bo
           moved,
         });
         if (moved) {
-          await sharing.assertAttachmentsAvailable(tx, scope.tenantId);
-          await sharing.placed(tx, [row.folder_id, updated.folder_id]);
+          await sharing.assertAttachmentsAvailable(tx, scope.tenantId, id);
+          await sharing.placed(tx, id);
         }
         const before = presentConnection(row);
         const after = presentConnection(updated);

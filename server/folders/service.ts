@@ -1,5 +1,5 @@
 import { newId } from "../../contract/ids";
-import { syncEntries, workspacesReaching } from "../attachments/entries";
+import { syncConnections } from "../attachments/entries";
 import { assertNotStranded } from "../attachments/rules";
 import { insertAudit } from "../audit/store";
 import { requireRole, type Role } from "../auth/principal";
@@ -108,8 +108,8 @@ export function createFolderService(deps: { db: Db; scopes: ScopeService }) {
         if (moved || handle !== row.handle) await checkHandleFree(tx, row.scope_id, parentId, handle, id);
         const updated = await store.updateFolder(tx, id, { parentId, handle, title: patch.title ?? row.title, actorId: ctx.principal.actorId, moved });
         if (moved) {
-          await assertNotStranded(tx, scope.tenantId);
-          await syncEntries(tx, await workspacesReaching(tx, [row.parent_id, parentId]));
+          await assertNotStranded(tx, scope.tenantId, { folderId: id });
+          await syncConnections(tx, { folderId: id });
         }
         const before = presentFolder(row);
         const after = presentFolder(updated);

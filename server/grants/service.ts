@@ -1,6 +1,6 @@
 import { newId } from "../../contract/ids";
 import { strandedAttachments } from "../attachments/availability";
-import { syncEntries } from "../attachments/entries";
+import { syncWorkspaces } from "../attachments/entries";
 import { describeAttachments, presentStranded } from "../attachments/rules";
 import { deleteAttachments, findAttachments, presentAttachment } from "../attachments/store";
 import { insertAudit } from "../audit/store";
@@ -108,8 +108,10 @@ export function createGrantService(deps: { db: Db; scopes: ScopeService }) {
         const row = await store.findGrant(tx, id, true);
         if (!row) throw new NotFoundError("grant");
         checkVersion("this grant", row.version, ctx.ifMatch);
-        const strandedBefore = new Set((await strandedAttachments(tx, row.tenant_id)).map((s) => s.attachment_id));
-        const dependent = (await strandedAttachments(tx, row.tenant_id, id)).filter((s) => !strandedBefore.has(s.attachment_id));
+        // what this grant covers: the connection, or the folder and everything below it
+        const under = row.connection_id ? { objectIds: [row.connection_id] } : { folderId: row.folder_id };
+        const strandedBefore = new Set((await strandedAttachments(tx, row.tenant_id, { under })).map((s) => s.attachment_id));
+        const dependent = (await strandedAttachments(tx, row.tenant_id, { under, ignoringGrantId: id })).filter((s) => !strandedBefore.has(s.attachment_id));
         if (dependent.length > 0 && !opts.cascade) {
           throw new ConflictError(
             `${dependent.length} attachment(s) depend on this grant: ${describeAttachments(dependent)}; detach them first, or pass cascade=true to detach them with the grant`,
@@ -123,7 +125,7 @@ export function createGrantService(deps: { db: Db; scopes: ScopeService }) {
         }
         await deleteAttachments(tx, detached.map((a) => a.id));
         await store.deleteGrant(tx, id);
-        await syncEntries(tx, detached.map((a) => a.workspace_id));
+        await syncWorkspaces(tx, detached.map((a) => a.workspace_id));
         await audit(tx, ctx, grantee.path, row.tenant_id, "grant.delete", "grant", id, presentGrant(row), { cascade: opts.cascade, detached: detached.map((a) => a.id) });
         return { grant: presentGrant(row), detached: detached.map(presentAttachment) };
       });
