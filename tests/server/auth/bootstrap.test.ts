@@ -6,6 +6,7 @@ import { freshDatabase, postgresReachable, type TestDatabase } from "../../helpe
 
 /** SPEC §7.1: starting against an empty database creates one platform administrator. */
 for (const kind of ["pglite", "postgres"] as const) {
+  if (process.env.SWITCHYARD_TEST_DB && process.env.SWITCHYARD_TEST_DB !== kind) continue;
   describe(`bootstrapping the platform administrator [${kind}]`, function () {
     this.timeout(60_000);
     let database: TestDatabase;

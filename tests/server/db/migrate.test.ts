@@ -38,6 +38,7 @@ async function emptyDatabase(kind: "pglite" | "postgres"): Promise<{ open: () =>
 }
 
 for (const kind of ["pglite", "postgres"] as const) {
+  if (process.env.SWITCHYARD_TEST_DB && process.env.SWITCHYARD_TEST_DB !== kind) continue;
   describe(`migrations (SPEC §8) [${kind}]`, function () {
     this.timeout(60_000);
     let empty: Awaited<ReturnType<typeof emptyDatabase>>;
