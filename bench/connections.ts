@@ -5,8 +5,9 @@
  *   - GET /healthz                          Fastify's own floor, the baseline (same server process)
  *   - GET /v1/connections/{id}              token lookup + connection + scope, secrets redacted
  *   - POST /v1/tenants/{id}/connections     postgres config with a password, unique handle per request
- * Each measurement: a short warm-up, then BENCH_REPEATS runs of BENCH_DURATION s with
- * BENCH_CONNECTIONS connections; medians are reported with ratios to the baseline.
+ * BENCH_REPEATS rounds; in each, every request kind gets a run on BENCH_CONNECTIONS fresh
+ * connections: a warm-up (≥ BENCH_WARMUP s, until every connection was served twice), then a
+ * BENCH_DURATION s window. Medians are reported with ratios to the baseline.
  *
  *   node --import tsx bench/connections.ts
  *   BENCH_DURATION=5 BENCH_DBS=postgres BENCH_ONLY=get BENCH_CPU_PROF=/tmp/prof node --import tsx bench/connections.ts
