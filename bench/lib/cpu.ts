@@ -30,16 +30,24 @@ function procTicks(pid: number | string): number {
 /** PostgreSQL's processes that work for the bench (pids from pg_stat_activity, when local). */
 export type PostgresPids = () => Promise<number[]>;
 
-async function postgresTicks(pids?: PostgresPids): Promise<number> {
-  if (!pids) return 0;
-  let sum = 0;
+/** CPU ticks by pid: the set changes as the pool opens and closes connections. */
+async function postgresTicks(pids?: PostgresPids): Promise<Map<number, number>> {
+  const ticks = new Map<number, number>();
+  if (!pids) return ticks;
   for (const pid of await pids()) {
     try {
-      if (readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "postgres") sum += procTicks(pid);
+      if (readFileSync(`/proc/${pid}/comm`, "utf8").trim() === "postgres") ticks.set(pid, procTicks(pid));
     } catch {
       /* gone, or not on this machine */
     }
   }
+  return ticks;
+}
+
+/** Ticks spent between two snapshots by the processes alive at the end (a new one: all its ticks). */
+function ticksBetween(a: Map<number, number>, b: Map<number, number>): number {
+  let sum = 0;
+  for (const [pid, t] of b) sum += Math.max(0, t - (a.get(pid) ?? 0));
   return sum;
 }
 
@@ -53,7 +61,7 @@ interface Snapshot {
   at: number;
   server: number;
   client: number;
-  postgres: number;
+  postgres: Map<number, number>;
   machine: { busy: number; idle: number };
 }
 
@@ -82,7 +90,7 @@ export async function cpuMeter(serverPid: number, pgPids?: PostgresPids): Promis
     const pct = (ticks: number) => (100 * ticks) / TICK / secs;
     const server = pct(b.server - a.server);
     const client = pct(b.client - a.client);
-    const postgres = pct(b.postgres - a.postgres);
+    const postgres = pct(ticksBetween(a.postgres, b.postgres));
     const busy = pct(b.machine.busy - a.machine.busy);
     return { server, client, postgres, other: Math.max(0, busy - server - client - postgres), idle: pct(b.machine.idle - a.machine.idle) };
   };
