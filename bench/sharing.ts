@@ -107,11 +107,15 @@ async function timed(n: number, fn: () => Promise<void>): Promise<number[]> {
   return times.sort((a, b) => a - b);
 }
 
-/** EXPLAIN ANALYZE of one statement, in a transaction rolled back (so writes can be explained too). */
-async function explain(db: Db, kind: Kind, name: string, sql: string, params: unknown[]) {
+/**
+ * EXPLAIN ANALYZE of one statement, after an optional setup statement, in a transaction rolled
+ * back (so writes can be explained too).
+ */
+async function explain(db: Db, kind: Kind, name: string, sql: string, params: unknown[], setup?: { sql: string; params: unknown[] }) {
   let rows: Record<string, string>[] = [];
   await db
     .transaction(async (tx) => {
+      if (setup) await tx.query(setup.sql, setup.params);
       rows = (await tx.query<Record<string, string>>(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, params)).rows;
       throw new Error("rollback");
     })
@@ -167,6 +171,7 @@ async function benchOne(kind: Kind): Promise<Row[]> {
     const rows: Row[] = [];
     const record = (what: string, times: number[]) => rows.push({ db: kind, what, p50: percentile(times, 50), p99: percentile(times, 99), n: times.length });
     record("GET /healthz (baseline)", await timed(ITERATIONS, async () => void (await fetch(`${base}/healthz`).then((r) => r.text()))));
+    record("GET /v1/me (authenticated floor)", await timed(ITERATIONS, async () => void (await get("/v1/me"))));
     record(`GET workspace schemas (${bigWs.n} schemas, first page)`, await timed(ITERATIONS, async () => void (await get(`/v1/workspaces/${bigWs.workspace_id}/schemas`))));
     record(`GET workspace schemas, all pages (limit=500)`, await timed(Math.ceil(ITERATIONS / 3), async () => void (await get(`/v1/workspaces/${bigWs.workspace_id}/schemas?limit=500`))));
     record(`GET connection workspaces (${usedConn.n} workspaces)`, await timed(ITERATIONS, async () => void (await get(`/v1/connections/${usedConn.connection_id}/workspaces`))));
@@ -195,7 +200,9 @@ async function benchOne(kind: Kind): Promise<Row[]> {
     await strandedAttachments(traced.db, seeded.tenantId, { under: { folderId: seeded.moved.folderId } });
     await syncConnections(traced.db, { folderId });
     await explain(db, kind, "move-stranded-check", traced.calls[0].sql, traced.calls[0].params);
-    await explain(db, kind, "move-sync-entries", traced.calls[1].sql, traced.calls[1].params);
+    // the resync right after the move itself (the folder already under its new parent)
+    const moveIt = { sql: "UPDATE folders SET parent_id = $2 WHERE id = $1", params: [folderId, at === from ? to : from] };
+    await explain(db, kind, "move-sync-entries", traced.calls[1].sql, traced.calls[1].params, moveIt);
     return rows;
   } finally {
     await app.close();

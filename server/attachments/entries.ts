@@ -1,15 +1,38 @@
 import type { Queryable } from "../db/db";
 
 /**
- * The order in which connections joined each workspace (`schema_entries`), which decides who keeps
- * a contested schema name. Every change that can add or remove schemas calls one of the functions
- * below in its own transaction, after the change and under the tenant's sharing lock: members
- * that left lose their row, newcomers get one, and the others keep theirs, so a connection that
- * never left keeps its place. Newcomers of one call share one arrival number (they cannot share a
- * handle: one call brings connections of one scope).
+ * Keeps `schema_entries` (each workspace's schema candidates, their route and their order of
+ * arrival) in step with attachments and the folder tree. Every change that can add or remove a
+ * workspace's schemas, or change the route one comes through, calls one of these in its own
+ * transaction, after the change and under the tenant's sharing lock:
+ *   - attachments of a workspace added or removed → syncWorkspaces
+ *   - a connection created in a folder or moved, or a folder moved → syncConnections
+ *   - a connection or workspace deleted → the rows go with it (foreign keys)
+ * Rows of candidates that left are deleted, newcomers are inserted, and the others keep their
+ * arrival (a connection that never left keeps its place) with their route brought up to date.
+ * Newcomers of one call share one arrival number: they cannot share a handle, as one call brings
+ * connections of one scope. tests/server/sharing-model.test.ts checks the result after every step.
  *
- * Subqueries with OFFSET 0 stay unflattened so each step is an index lookup (see queries.ts).
+ * Subqueries with OFFSET 0 stay unflattened so that each step of a walk is an index lookup (the
+ * planner cannot size recursive walks and would otherwise hash whole tables).
  */
+
+/** Route of each candidate: its own attachment first, else the earliest folder attachment. */
+const UPSERT_FROM_ROUTE = `
+     member AS (
+       SELECT DISTINCT ON (workspace_id, connection_id) workspace_id, connection_id, handle, attachment_id, via_folder_id
+         FROM route ORDER BY workspace_id, connection_id, (via_folder_id IS NULL) DESC, seq
+     ),
+     -- a data-modifying CTE runs even though nothing reads it
+     gone AS (
+       DELETE FROM schema_entries e WHERE %GONE%
+          AND NOT EXISTS (SELECT 1 FROM member m WHERE m.workspace_id = e.workspace_id AND m.connection_id = e.connection_id)
+     )
+     INSERT INTO schema_entries AS e (workspace_id, connection_id, handle, entered, attachment_id, via_folder_id)
+     SELECT m.workspace_id, m.connection_id, m.handle, (SELECT nextval('placement_seq')), m.attachment_id, m.via_folder_id FROM member m
+     ON CONFLICT (workspace_id, connection_id) DO UPDATE
+        SET attachment_id = excluded.attachment_id, via_folder_id = excluded.via_folder_id
+      WHERE e.attachment_id IS DISTINCT FROM excluded.attachment_id`;
 
 /** After attachments of `workspaceIds` changed: rewrites those workspaces' entries. */
 export async function syncWorkspaces(tx: Queryable, workspaceIds: Iterable<string>): Promise<void> {
@@ -17,35 +40,29 @@ export async function syncWorkspaces(tx: Queryable, workspaceIds: Iterable<strin
   if (ids.length === 0) return;
   await tx.query(
     `WITH RECURSIVE
-     att AS (SELECT workspace_id, connection_id, folder_id FROM attachments WHERE workspace_id = ANY($1::text[])),
-     walk (workspace_id, folder_id) AS (
-       SELECT workspace_id, folder_id FROM att WHERE folder_id IS NOT NULL
-       UNION
-       SELECT w.workspace_id, f.id FROM walk w CROSS JOIN LATERAL (SELECT id FROM folders WHERE parent_id = w.folder_id OFFSET 0) f
+     att AS (SELECT id, workspace_id, connection_id, folder_id, seq FROM attachments WHERE workspace_id = ANY($1::text[])),
+     walk (workspace_id, attachment_id, root_id, seq, folder_id) AS (
+       SELECT workspace_id, id, folder_id, seq, folder_id FROM att WHERE folder_id IS NOT NULL
+       UNION ALL
+       SELECT w.workspace_id, w.attachment_id, w.root_id, w.seq, f.id
+         FROM walk w CROSS JOIN LATERAL (SELECT id FROM folders WHERE parent_id = w.folder_id OFFSET 0) f
      ),
-     member AS (
-       SELECT workspace_id, connection_id FROM att WHERE connection_id IS NOT NULL
-       UNION
-       SELECT w.workspace_id, c.id FROM walk w CROSS JOIN LATERAL (SELECT id FROM connections WHERE folder_id = w.folder_id OFFSET 0) c
+     route AS (
+       SELECT a.workspace_id, a.connection_id, c.handle, a.id AS attachment_id, NULL::text AS via_folder_id, a.seq
+         FROM att a JOIN connections c ON c.id = a.connection_id
+       UNION ALL
+       SELECT w.workspace_id, c.id, c.handle, w.attachment_id, w.root_id, w.seq
+         FROM walk w CROSS JOIN LATERAL (SELECT id, handle FROM connections WHERE folder_id = w.folder_id OFFSET 0) c
      ),
-     -- a data-modifying CTE runs even though nothing reads it
-     gone AS (
-       DELETE FROM schema_entries e
-        WHERE e.workspace_id = ANY($1::text[])
-          AND NOT EXISTS (SELECT 1 FROM member m WHERE m.workspace_id = e.workspace_id AND m.connection_id = e.connection_id)
-     )
-     -- members that already have a row keep it (and their place)
-     INSERT INTO schema_entries (workspace_id, connection_id, entered)
-     SELECT m.workspace_id, m.connection_id, (SELECT nextval('placement_seq')) FROM member m
-     ON CONFLICT (workspace_id, connection_id) DO NOTHING`,
+     ${UPSERT_FROM_ROUTE.replace("%GONE%", "e.workspace_id = ANY($1::text[])")}`,
     [ids],
   );
 }
 
 /**
- * After connections were placed (created in, or moved into or out of a folder, or a folder above
- * them moved): rewrites the entries of those connections in every workspace. `folderId` stands
- * for every connection below that folder.
+ * After connections were placed (created in a folder, moved, or a folder above them moved):
+ * rewrites the entries of those connections in every workspace. `folderId` stands for every
+ * connection below that folder.
  */
 export async function syncConnections(tx: Queryable, placed: { connectionIds?: string[]; folderId?: string }): Promise<void> {
   await tx.query(
@@ -55,32 +72,26 @@ export async function syncConnections(tx: Queryable, placed: { connectionIds?: s
        UNION ALL
        SELECT f.id FROM below b CROSS JOIN LATERAL (SELECT id FROM folders WHERE parent_id = b.id OFFSET 0) f
      ),
-     placed (id, folder_id) AS (
-       SELECT id, folder_id FROM connections WHERE id = ANY($1::text[])
+     placed (id, folder_id, handle) AS (
+       SELECT id, folder_id, handle FROM connections WHERE id = ANY($1::text[])
        UNION
-       SELECT c.id, c.folder_id FROM below b CROSS JOIN LATERAL (SELECT id, folder_id FROM connections WHERE folder_id = b.id OFFSET 0) c
+       SELECT c.id, c.folder_id, c.handle FROM below b CROSS JOIN LATERAL (SELECT id, folder_id, handle FROM connections WHERE folder_id = b.id OFFSET 0) c
      ),
      -- each placed connection with every folder above it
-     up (connection_id, folder_id) AS (
-       SELECT id, folder_id FROM placed WHERE folder_id IS NOT NULL
+     up (connection_id, handle, folder_id) AS (
+       SELECT id, handle, folder_id FROM placed WHERE folder_id IS NOT NULL
        UNION ALL
-       SELECT up.connection_id, f.parent_id
+       SELECT up.connection_id, up.handle, f.parent_id
          FROM up CROSS JOIN LATERAL (SELECT parent_id FROM folders WHERE id = up.folder_id AND parent_id IS NOT NULL OFFSET 0) f
      ),
-     member AS (
-       SELECT a.workspace_id, a.connection_id FROM placed p JOIN attachments a ON a.connection_id = p.id
-       UNION
-       SELECT a.workspace_id, up.connection_id FROM up JOIN attachments a ON a.folder_id = up.folder_id
+     route AS (
+       SELECT a.workspace_id, a.connection_id, p.handle, a.id AS attachment_id, NULL::text AS via_folder_id, a.seq
+         FROM placed p JOIN attachments a ON a.connection_id = p.id
+       UNION ALL
+       SELECT a.workspace_id, up.connection_id, up.handle, a.id, a.folder_id, a.seq
+         FROM up JOIN attachments a ON a.folder_id = up.folder_id
      ),
-     gone AS (
-       DELETE FROM schema_entries e
-        WHERE e.connection_id = ANY (ARRAY(SELECT id FROM placed))
-          AND NOT EXISTS (SELECT 1 FROM member m WHERE m.workspace_id = e.workspace_id AND m.connection_id = e.connection_id)
-     )
-     -- members that already have a row keep it (and their place)
-     INSERT INTO schema_entries (workspace_id, connection_id, entered)
-     SELECT m.workspace_id, m.connection_id, (SELECT nextval('placement_seq')) FROM member m
-     ON CONFLICT (workspace_id, connection_id) DO NOTHING`,
+     ${UPSERT_FROM_ROUTE.replace("%GONE%", "e.connection_id = ANY (ARRAY(SELECT id FROM placed))")}`,
     [placed.connectionIds ?? [], placed.folderId ?? null],
   );
 }

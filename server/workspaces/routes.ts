@@ -7,7 +7,7 @@ import { idSchema } from "../../contract/ids";
 import { ValidationError } from "../errors";
 import { contextOf } from "../http/context";
 import { cursorQuery, decodeCursor, encodeCursor, listOf } from "../http/pagination";
-import type { SchemaItem, WorkspaceViewService } from "./service";
+import type { WorkspaceViewService } from "./service";
 
 const workspaceParams = z.object({ id: idSchema("workspace") });
 const connectionParams = z.object({ id: idSchema("connection") });
@@ -24,20 +24,13 @@ const connectionWorkspaceSchema = z.object({
 
 const credentialsSchema = z.object({ connectionId: z.string(), handle: z.string(), plugin: z.string(), config: z.record(z.string(), z.unknown()) });
 
-/** A page of an ordered list whose cursor is "name connectionId"; a vanished cursor item resumes after its name. */
-function schemaPage(items: SchemaItem[], limit: number, cursor: string | undefined) {
-  let start = 0;
+/** The schema list's cursor: "name rank", the last item shown (a name's holder is rank 1). */
+function decodeSchemaCursor(cursor: string | undefined) {
   const key = decodeCursor(cursor);
-  if (key !== undefined) {
-    const m = /^(\S+) (\S+)$/.exec(key);
-    if (!m) throw new ValidationError("cursor is not one this service issued; pass nextCursor from the previous page", [{ field: "querystring.cursor", message: "invalid cursor" }]);
-    const at = items.findIndex((i) => i.name === m[1] && i.connectionId === m[2]);
-    start = at >= 0 ? at + 1 : items.findIndex((i) => i.name > m[1]);
-    if (start < 0) start = items.length;
-  }
-  const shown = items.slice(start, start + limit);
-  const last = shown[shown.length - 1];
-  return { items: shown, nextCursor: start + limit < items.length ? encodeCursor(`${last.name} ${last.connectionId}`) : null };
+  if (key === undefined) return undefined;
+  const m = /^([a-z][a-z0-9_]{0,62}) (\d{1,6})$/.exec(key);
+  if (!m) throw new ValidationError("cursor is not one this service issued; pass nextCursor from the previous page", [{ field: "querystring.cursor", message: "invalid cursor" }]);
+  return { name: m[1], rank: Number(m[2]) };
 }
 
 export function workspaceRoutes(app: FastifyInstance, view: WorkspaceViewService) {
@@ -56,8 +49,9 @@ export function workspaceRoutes(app: FastifyInstance, view: WorkspaceViewService
       },
     },
     async (req) => {
-      const items = await view.schemas(contextOf(req), req.params.id, { includeAvailable: req.query.include === "available" });
-      return schemaPage(items, req.query.limit, req.query.cursor);
+      const { include, limit, cursor } = req.query;
+      const page = await view.schemas(contextOf(req), req.params.id, { includeAvailable: include === "available", limit, after: decodeSchemaCursor(cursor) });
+      return { items: page.items, nextCursor: page.next ? encodeCursor(`${page.next.name} ${page.next.rank}`) : null };
     },
   );
 

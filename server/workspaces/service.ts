@@ -1,5 +1,5 @@
 import { availableConnectionIds } from "../attachments/availability";
-import { connectionWorkspaces, workspaceSchemas } from "../attachments/queries";
+import { connectionWorkspaces, workspaceSchemas, type SchemaRow } from "../attachments/queries";
 import { insertAudit } from "../audit/store";
 import { openConfig } from "../connections/config";
 import type { ConnectionService } from "../connections/service";
@@ -11,6 +11,17 @@ import type { ScopeService } from "../scopes/service";
 import type { SecretBox } from "../secrets";
 
 export type WorkspaceViewService = ReturnType<typeof createWorkspaceViewService>;
+
+function present(s: SchemaRow): SchemaItem & { rank: number } {
+  return { name: s.name, state: s.state, connectionId: s.connection_id, folderId: s.folder_id, attachmentId: s.attachment_id, conflictsWith: s.conflicts_with, rank: s.rank };
+}
+
+/** `limit + 1` rows → a page and whether more follow, with the (name, rank) to resume after. */
+function page(rows: (SchemaItem & { rank: number })[], limit: number) {
+  const items = rows.slice(0, limit);
+  const last = items[items.length - 1];
+  return { items: items.map(({ rank: _rank, ...item }) => item), next: rows.length > limit ? { name: last.name, rank: last.rank } : undefined };
+}
 
 export interface SchemaItem {
   name: string;
@@ -27,31 +38,35 @@ export function createWorkspaceViewService(deps: { db: Db; scopes: ScopeService;
 
   return {
     /**
-     * The workspace's schemas by name (the holder of a name first, then its conflicts), and with
-     * `includeAvailable` the available connections that are not schemas, as `available`.
+     * A page of the workspace's schemas by name (the holder of a name first, then its conflicts),
+     * resuming after (name, rank). With `includeAvailable`, the available connections that are not
+     * schemas follow the schemas of their name, as `available`.
      */
-    async schemas(ctx: RequestContext, workspaceId: string, opts: { includeAvailable: boolean }): Promise<SchemaItem[]> {
-      return db.transaction(async (tx) => {
-        const ws = await scopes.visible(tx, ctx, workspaceId, "viewer");
-        const items: SchemaItem[] = (await workspaceSchemas(tx, ws.id)).map((s) => ({
-          name: s.name,
-          state: s.state,
-          connectionId: s.connection_id,
-          folderId: s.folder_id,
-          attachmentId: s.attachment_id,
-          conflictsWith: s.conflicts_with,
-        }));
-        if (!opts.includeAvailable) return items;
-        const members = new Set(items.map((i) => i.connectionId));
+    async schemas(ctx: RequestContext, workspaceId: string, q: { includeAvailable: boolean; limit: number; after?: { name: string; rank: number } }) {
+      const ws = await scopes.visible(db, ctx, workspaceId, "viewer");
+      if (!q.includeAvailable) {
+        const rows = await workspaceSchemas(db, ws.id, { after: q.after, limit: q.limit + 1 });
+        return page(rows.map(present), q.limit);
+      }
+      const items = await db.transaction(async (tx) => {
+        const schemas = (await workspaceSchemas(tx, ws.id)).map(present);
+        const members = new Set(schemas.map((i) => i.connectionId));
         const available = (await availableConnectionIds(tx, ws.path))
           .filter((c) => !members.has(c.id))
-          .map((c): SchemaItem => ({ name: c.handle, state: "available", connectionId: c.id }));
-        // Stable order: by name; within a name the schemas first (as listed), then available ones by id.
-        const order = new Map(items.map((i, n) => [i.connectionId, n]));
-        return [...items, ...available].sort((a, b) =>
-          a.name < b.name ? -1 : a.name > b.name ? 1 : (order.get(a.connectionId) ?? Infinity) - (order.get(b.connectionId) ?? Infinity) || (a.connectionId < b.connectionId ? -1 : 1),
-        );
+          .sort((a, b) => (a.handle < b.handle ? -1 : a.handle > b.handle ? 1 : a.id < b.id ? -1 : 1));
+        // merge by name: a name's schemas (in their order), then its available connections
+        const merged: (SchemaItem & { rank: number })[] = [];
+        let s = 0;
+        let a = 0;
+        while (s < schemas.length || a < available.length) {
+          const next = a >= available.length || (s < schemas.length && schemas[s].name <= available[a].handle) ? schemas[s++] : { name: available[a].handle, state: "available" as const, connectionId: available[a++].id, rank: 0 };
+          const previous = merged[merged.length - 1];
+          merged.push({ ...next, rank: previous?.name === next.name ? previous.rank + 1 : 1 });
+        }
+        return merged;
       });
+      const start = q.after ? items.findIndex((i) => i.name > q.after!.name || (i.name === q.after!.name && i.rank > q.after!.rank)) : 0;
+      return page(start < 0 ? [] : items.slice(start, start + q.limit + 1), q.limit);
     },
 
     /** The workspaces whose schemas include a connection, and how. */

@@ -134,16 +134,30 @@ describeEachDb("a workspace's schemas (SPEC §5)", (ctx) => {
     expect(await schemaStates(ctx.t, h.ws.id)).to.deep.equal(["through_folder:indirect"]);
   });
 
-  it("the schema list is paginated with a cursor", async () => {
-    for (const name of ["p1", "p2", "p3", "p4", "p5"]) await connection(ctx.t, h.tenant, name, shared.id);
-    const seen: string[] = [];
-    let cursor: string | null = null;
-    do {
-      const page: { items: { name: string }[]; nextCursor: string | null } = await ctx.t.expect(200, "GET", `/v1/workspaces/${h.ws.id}/schemas?limit=2${cursor ? `&cursor=${cursor}` : ""}`);
-      seen.push(...page.items.map((s) => s.name));
-      cursor = page.nextCursor;
-    } while (cursor);
-    expect(seen).to.deep.equal(["p1", "p2", "p3", "p4", "p5"]);
+  it("the schema list is paginated with a cursor, also within a contested name and with available ones", async () => {
+    for (const name of ["p1", "p2", "p3"]) await connection(ctx.t, h.tenant, name, shared.id);
+    const orgFolder = await folder(ctx.t, h.org);
+    await grant(ctx.t, orgFolder.id, h.org.id);
+    await attach(ctx.t, h.ws.id, orgFolder.id);
+    await connection(ctx.t, h.org, "p2", orgFolder.id); // a conflict under p2
+    await connection(ctx.t, h.ws, "p2"); // available, not attached
+    for (const query of ["", "&include=available"]) {
+      const all = (await schemas(ctx.t, h.ws.id, query)).map((s) => `${s.name}:${s.state}:${s.connectionId}`);
+      expect(all.length).to.equal(query ? 5 : 4);
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: { items: { name: string; state: string; connectionId: string }[]; nextCursor: string | null } = await ctx.t.expect(
+          200,
+          "GET",
+          `/v1/workspaces/${h.ws.id}/schemas?limit=1${query}${cursor ? `&cursor=${cursor}` : ""}`,
+        );
+        expect(page.items.length).to.be.at.most(1);
+        seen.push(...page.items.map((s) => `${s.name}:${s.state}:${s.connectionId}`));
+        cursor = page.nextCursor;
+      } while (cursor);
+      expect(seen).to.deep.equal(all);
+    }
   });
 
   it("viewers of the workspace read its schemas; outsiders get 404", async () => {
