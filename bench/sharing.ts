@@ -194,7 +194,8 @@ async function benchOne(kind: Kind): Promise<Row[]> {
     record(`PATCH move of a folder with ${seeded.moved.connectionsBelow} connections below`, moveTimes.sort((a, b) => a - b));
     record("  then both sides' schema lists", afterTimes.sort((a, b) => a - b));
 
-    await explain(db, kind, "workspace-schemas", WORKSPACE_SCHEMAS_SQL, [bigWs.workspace_id]);
+    await explain(db, kind, "workspace-schemas-first-page", WORKSPACE_SCHEMAS_SQL, [bigWs.workspace_id, null, 0, 101]);
+    await explain(db, kind, "workspace-schemas-all", WORKSPACE_SCHEMAS_SQL, [bigWs.workspace_id, null, 0, null]);
     // what a move runs after the update: the stranded-attachment check and the entries resync
     const traced = tracedQueries(db);
     await strandedAttachments(traced.db, seeded.tenantId, { under: { folderId: seeded.moved.folderId } });

@@ -52,6 +52,16 @@ export async function workspaceSchemas(tx: Queryable, workspaceId: string, page?
   return rows;
 }
 
+/** The holder of schema name `name` in a workspace (the first of that name to arrive), if any. */
+export async function schemaHolder(tx: Queryable, workspaceId: string, name: string): Promise<{ connection_id: string; attachment_id: string; folder_id: string | null } | undefined> {
+  const { rows } = await tx.query<{ connection_id: string; attachment_id: string; folder_id: string | null }>(
+    `SELECT connection_id, attachment_id, via_folder_id AS folder_id FROM schema_entries
+      WHERE workspace_id = $1 AND handle = $2 ORDER BY entered, connection_id LIMIT 1`,
+    [workspaceId, name],
+  );
+  return rows[0];
+}
+
 export interface ConnectionWorkspaceRow {
   workspace_id: string;
   state: "direct" | "indirect" | "conflict";

@@ -11,7 +11,7 @@ import type { Scope } from "../scopes/store";
 import type { ScopeService } from "../scopes/service";
 import { isAvailable } from "./availability";
 import { syncWorkspaces } from "./entries";
-import { workspaceSchemas } from "./queries";
+import { schemaHolder } from "./queries";
 import { assertNoCollision } from "./rules";
 import * as store from "./store";
 import { presentAttachment, type AttachmentRow } from "./store";
@@ -98,10 +98,9 @@ export function createAttachmentService(deps: { db: Db; scopes: ScopeService }) 
       return db.transaction(async (tx) => {
         const ws = await scopes.visible(tx, ctx, workspaceId, "operator");
         await lockTenantSharing(tx, ws.tenantId);
-        const rows = (await workspaceSchemas(tx, ws.id)).filter((s) => s.name === name);
-        const holder = rows.find((s) => s.state !== "conflict");
+        const holder = await schemaHolder(tx, ws.id, name);
         if (!holder) throw new NotFoundError(`schema "${name}" in this workspace`);
-        if (holder.state === "indirect") {
+        if (holder.folder_id) {
           throw new ConflictError(
             `schema "${name}" (connection ${holder.connection_id}) is here through the attachment of folder ${holder.folder_id}; detach that folder (attachment ${holder.attachment_id}) instead`,
             { folderId: holder.folder_id, attachmentId: holder.attachment_id, connectionId: holder.connection_id },

@@ -1,5 +1,5 @@
 import { availableConnectionIds } from "../attachments/availability";
-import { connectionWorkspaces, workspaceSchemas, type SchemaRow } from "../attachments/queries";
+import { connectionWorkspaces, schemaHolder, workspaceSchemas, type SchemaRow } from "../attachments/queries";
 import { insertAudit } from "../audit/store";
 import { openConfig } from "../connections/config";
 import type { ConnectionService } from "../connections/service";
@@ -83,7 +83,7 @@ export function createWorkspaceViewService(deps: { db: Db; scopes: ScopeService;
     async credentials(ctx: RequestContext, workspaceId: string, handle: string) {
       const row = await db.transaction(async (tx) => {
         const ws = await scopes.visible(tx, ctx, workspaceId, "editor");
-        const holder = (await workspaceSchemas(tx, ws.id)).find((s) => s.name === handle && s.state !== "conflict");
+        const holder = await schemaHolder(tx, ws.id, handle);
         const conn = holder ? await findConnection(tx, holder.connection_id) : undefined;
         if (!holder || !conn) throw new NotFoundError(`schema "${handle}" in this workspace`);
         await insertAudit(tx, {
@@ -93,7 +93,7 @@ export function createWorkspaceViewService(deps: { db: Db; scopes: ScopeService;
           action: "connection.credentials.read",
           targetType: "connection",
           targetId: conn.id,
-          after: { workspaceId: ws.id, schema: handle, state: holder.state, plugin: conn.plugin },
+          after: { workspaceId: ws.id, schema: handle, state: holder.folder_id ? "indirect" : "direct", plugin: conn.plugin },
           requestId: ctx.requestId,
         });
         return conn;
