@@ -11,7 +11,7 @@
  *
  *   node --import tsx bench/sharing.ts
  * Settings: BENCH_DBS=pglite,postgres  BENCH_PG_URL (admin URL)  BENCH_ITERATIONS (reads, 300)
- * BENCH_MOVES (40)  BENCH_PLANS_DIR (where plans are written; default a temp folder)
+ * BENCH_MOVES (20)  BENCH_PLANS_DIR (where plans are written; default a temp folder)
  * BENCH_ENFORCE=1 exits 1 when a target is missed.
  */
 import { randomBytes } from "node:crypto";
@@ -37,7 +37,7 @@ type Kind = "pglite" | "postgres";
 const KINDS = (process.env.BENCH_DBS ?? "pglite,postgres").split(",") as Kind[];
 const PG_ADMIN_URL = process.env.BENCH_PG_URL || "postgres://postgres@127.0.0.1:5432/postgres";
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 300);
-const MOVES = Number(process.env.BENCH_MOVES ?? 40);
+const MOVES = Number(process.env.BENCH_MOVES ?? 20);
 const PLANS_DIR = process.env.BENCH_PLANS_DIR ?? mkdtempSync(join(tmpdir(), "sy-sharing-plans-"));
 /** p99 targets for one workspace's schemas, in ms. */
 const SCHEMAS_P99: Record<Kind, number> = { postgres: 20, pglite: 30 };

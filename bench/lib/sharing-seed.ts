@@ -88,9 +88,16 @@ export async function seedSharing(db: Db, http: Http, log: (s: string) => void):
   // 900 tenant folders in 6 levels under 6 roots, and 25 folders per org (5 roots, 20 below)
   const folders: F[] = [];
   for (let r = 0; r < 6; r++) folders.push({ id: newId("folder"), scope: tenant.id, parent: null, depth: 0 });
+  // one large folder (A, under the first root) takes about a sixth of the tree, to be moved
+  const large: F = { id: newId("folder"), scope: tenant.id, parent: folders[0].id, depth: 1 };
+  folders.push(large);
+  const inLarge = [large];
   while (folders.length < 900) {
-    const parent = pick(folders.filter((f) => f.depth < 5 && (f.depth < 2 || rnd() < 0.6)));
-    folders.push({ id: newId("folder"), scope: tenant.id, parent: parent.id, depth: parent.depth + 1 });
+    const fromLarge = rnd() < 0.17;
+    const parent = pick((fromLarge ? inLarge : folders).filter((f) => f.depth < 5 && (f.depth < 2 || rnd() < 0.6)));
+    const f = { id: newId("folder"), scope: tenant.id, parent: parent.id, depth: parent.depth + 1 };
+    folders.push(f);
+    if (fromLarge || inLarge.some((l) => l.id === parent.id)) inLarge.push(f);
   }
   for (const org of orgs) {
     const roots = Array.from({ length: 5 }, () => ({ id: newId("folder"), scope: org, parent: null, depth: 0 }));
@@ -105,7 +112,13 @@ export async function seedSharing(db: Db, http: Http, log: (s: string) => void):
   for (let n = 0; n < 9000; n++) conns.push({ id: newId("connection"), scope: tenant.id, folder: rnd() < 0.9 ? pick(tenantFolders).id : null, handle: `t_${n}` });
   orgs.forEach((org, o) => {
     const mine = folders.filter((f) => f.scope === org);
-    for (let n = 0; n < 250; n++) conns.push({ id: newId("connection"), scope: org, folder: pick(mine).id, handle: rnd() < 0.2 ? `t_${Math.floor(rnd() * 9000)}` : `o${o}_${n}` });
+    const used = new Set<string>();
+    for (let n = 0; n < 250; n++) {
+      const reused = `t_${Math.floor(rnd() * 9000)}`;
+      const handle = rnd() < 0.2 && !used.has(reused) ? reused : `o${o}_${n}`;
+      used.add(handle);
+      conns.push({ id: newId("connection"), scope: org, folder: pick(mine).id, handle });
+    }
   });
   await insertConnections(db, conns);
   log(`  folders: ${folders.length}, connections: ${conns.length}`);
@@ -125,19 +138,20 @@ export async function seedSharing(db: Db, http: Http, log: (s: string) => void):
   );
   log(`  grants: ${unique.length}`);
 
-  // The moved folder: the depth-2 folder under the first root with most connections below it,
-  // moved between its parent and another depth-1 folder of that root (the root is granted to all).
+  // The moved folder: the largest folder below the first root (granted to the whole tenant),
+  // placed under another folder of that root; it moves between that one and a third.
   const below = (id: string): string[] => [id, ...tenantFolders.filter((f) => f.parent === id).flatMap((f) => below(f.id))];
   const count = (id: string) => {
     const set = new Set(below(id));
     return conns.filter((c) => c.folder && set.has(c.folder)).length;
   };
   const root = tenantFolders[0];
-  const level1 = tenantFolders.filter((f) => f.parent === root.id);
-  const candidates = tenantFolders.filter((f) => f.depth === 2 && below(root.id).includes(f.id)).map((f) => ({ f, n: count(f.id) }));
-  const big = candidates.sort((a, b) => b.n - a.n)[0];
-  const from = big.f.parent as string;
-  const to = level1.find((f) => f.id !== from)?.id as string;
+  const level1 = tenantFolders.filter((f) => f.parent === root.id).map((f) => ({ f, n: count(f.id) }));
+  level1.sort((a, b) => b.n - a.n);
+  if (level1.length < 3) throw new Error("the seeded tree has fewer than 3 folders under its first root");
+  const big = level1[0];
+  const [from, to] = [level1[level1.length - 1].f.id, level1[level1.length - 2].f.id];
+  await db.query("UPDATE folders SET parent_id = $2 WHERE id = $1", [big.f.id, from]);
 
   // Attachments through the API: 10 workspaces see `from`, 10 see `to`; every workspace attaches
   // 2 folders and 5 connections available to it (collisions refused by the service are skipped)

@@ -17,24 +17,46 @@ import type { Queryable } from "../db/db";
  * planner cannot size recursive walks and would otherwise hash whole tables).
  */
 
-/** Route of each candidate: its own attachment first, else the earliest folder attachment. */
-const UPSERT_FROM_ROUTE = `
+/**
+ * The rewrite, given `route` (every route of the candidates concerned) and %EXISTING% (a condition
+ * selecting the entries concerned). Only differences are written: rows that are already right are
+ * not touched (not even locked), which matters when a move concerns thousands of connections.
+ */
+const REWRITE_FROM_ROUTES = `
+     -- each candidate's route: its own attachment first, else the earliest folder attachment
      member AS (
        SELECT DISTINCT ON (workspace_id, connection_id) workspace_id, connection_id, handle, attachment_id, via_folder_id
          FROM route ORDER BY workspace_id, connection_id, (via_folder_id IS NULL) DESC, seq
      ),
+     existing AS (
+       SELECT workspace_id, connection_id, attachment_id FROM schema_entries e WHERE %EXISTING%
+     ),
      -- a data-modifying CTE runs even though nothing reads it
      gone AS (
-       DELETE FROM schema_entries e WHERE %GONE%
-          AND NOT EXISTS (SELECT 1 FROM member m WHERE m.workspace_id = e.workspace_id AND m.connection_id = e.connection_id)
+       DELETE FROM schema_entries e USING existing x
+        WHERE e.workspace_id = x.workspace_id AND e.connection_id = x.connection_id
+          AND NOT EXISTS (SELECT 1 FROM member m WHERE m.workspace_id = x.workspace_id AND m.connection_id = x.connection_id)
      )
      INSERT INTO schema_entries AS e (workspace_id, connection_id, handle, entered, attachment_id, via_folder_id)
-     SELECT m.workspace_id, m.connection_id, m.handle, (SELECT nextval('placement_seq')), m.attachment_id, m.via_folder_id FROM member m
-     ON CONFLICT (workspace_id, connection_id) DO UPDATE
-        SET attachment_id = excluded.attachment_id, via_folder_id = excluded.via_folder_id
-      WHERE e.attachment_id IS DISTINCT FROM excluded.attachment_id`;
+     SELECT m.workspace_id, m.connection_id, m.handle, (SELECT nextval('placement_seq')), m.attachment_id, m.via_folder_id
+       FROM member m
+      WHERE NOT EXISTS (SELECT 1 FROM existing x WHERE x.workspace_id = m.workspace_id AND x.connection_id = m.connection_id AND x.attachment_id = m.attachment_id)
+     -- a candidate already there keeps its arrival; only its route changes
+     ON CONFLICT (workspace_id, connection_id) DO UPDATE SET attachment_id = excluded.attachment_id, via_folder_id = excluded.via_folder_id`;
 
 /** After attachments of `workspaceIds` changed: rewrites those workspaces' entries. */
+/**
+ * The workspaces whose view of a folder's contents changes when the folder moves from below
+ * `oldParent` to below `newParent`: those that attached a folder above it on one side only.
+ * (An attachment above it on both sides, or of it or something below it, sees the same.)
+ */
+export async function workspacesSeeingMove(tx: Queryable, oldAncestors: string[], newAncestors: string[]): Promise<string[]> {
+  const changed = [...oldAncestors.filter((f) => !newAncestors.includes(f)), ...newAncestors.filter((f) => !oldAncestors.includes(f))];
+  if (changed.length === 0) return [];
+  const { rows } = await tx.query<{ workspace_id: string }>("SELECT DISTINCT workspace_id FROM attachments WHERE folder_id = ANY($1::text[])", [changed]);
+  return rows.map((r) => r.workspace_id);
+}
+
 export async function syncWorkspaces(tx: Queryable, workspaceIds: Iterable<string>): Promise<void> {
   const ids = [...new Set(workspaceIds)];
   if (ids.length === 0) return;
@@ -54,17 +76,18 @@ export async function syncWorkspaces(tx: Queryable, workspaceIds: Iterable<strin
        SELECT w.workspace_id, c.id, c.handle, w.attachment_id, w.root_id, w.seq
          FROM walk w CROSS JOIN LATERAL (SELECT id, handle FROM connections WHERE folder_id = w.folder_id OFFSET 0) c
      ),
-     ${UPSERT_FROM_ROUTE.replace("%GONE%", "e.workspace_id = ANY($1::text[])")}`,
+     ${REWRITE_FROM_ROUTES.replace("%EXISTING%", "e.workspace_id = ANY($1::text[])")}`,
     [ids],
   );
 }
 
 /**
  * After connections were placed (created in a folder, moved, or a folder above them moved):
- * rewrites the entries of those connections in every workspace. `folderId` stands for every
- * connection below that folder.
+ * rewrites the entries of those connections, in every workspace or only in `inWorkspaces` (those
+ * whose view of them can have changed). `folderId` stands for every connection below that folder.
  */
-export async function syncConnections(tx: Queryable, placed: { connectionIds?: string[]; folderId?: string }): Promise<void> {
+export async function syncConnections(tx: Queryable, placed: { connectionIds?: string[]; folderId?: string }, inWorkspaces?: string[]): Promise<void> {
+  if (inWorkspaces?.length === 0) return;
   await tx.query(
     `WITH RECURSIVE
      below (id) AS (
@@ -87,11 +110,13 @@ export async function syncConnections(tx: Queryable, placed: { connectionIds?: s
      route AS (
        SELECT a.workspace_id, a.connection_id, p.handle, a.id AS attachment_id, NULL::text AS via_folder_id, a.seq
          FROM placed p JOIN attachments a ON a.connection_id = p.id
+        WHERE $3::text[] IS NULL OR a.workspace_id = ANY($3::text[])
        UNION ALL
        SELECT a.workspace_id, up.connection_id, up.handle, a.id, a.folder_id, a.seq
          FROM up JOIN attachments a ON a.folder_id = up.folder_id
+        WHERE $3::text[] IS NULL OR a.workspace_id = ANY($3::text[])
      ),
-     ${UPSERT_FROM_ROUTE.replace("%GONE%", "e.connection_id = ANY (ARRAY(SELECT id FROM placed))")}`,
-    [placed.connectionIds ?? [], placed.folderId ?? null],
+     ${REWRITE_FROM_ROUTES.replace("%EXISTING%", "e.connection_id = ANY (ARRAY(SELECT id FROM placed)) AND ($3::text[] IS NULL OR e.workspace_id = ANY($3::text[]))")}`,
+    [placed.connectionIds ?? [], placed.folderId ?? null, inWorkspaces ?? null],
   );
 }

@@ -1,5 +1,5 @@
 import { newId } from "../../contract/ids";
-import { syncConnections } from "../attachments/entries";
+import { syncConnections, workspacesSeeingMove } from "../attachments/entries";
 import { assertNotStranded } from "../attachments/rules";
 import { insertAudit } from "../audit/store";
 import { requireRole, type Role } from "../auth/principal";
@@ -93,7 +93,9 @@ export function createFolderService(deps: { db: Db; scopes: ScopeService }) {
         const moving = patch.parentId !== undefined;
         // Moves change what workspaces see: serialise them with the tenant's other sharing changes.
         if (moving) await lockTenantSharing(tx, scope.tenantId);
-        const row = (await store.findFolder(tx, id, true)) as FolderRow;
+        // Read again under the lock: a concurrent delete may have removed it since `visible`.
+        const row = await store.findFolder(tx, id, true);
+        if (!row) throw new NotFoundError("folder");
         checkVersion("this folder", row.version, ctx.ifMatch);
         if (row.managed_by) throw managedConflict("folder", id, row.managed_by);
         const parentId = patch.parentId !== undefined ? patch.parentId : row.parent_id;
@@ -109,7 +111,8 @@ export function createFolderService(deps: { db: Db; scopes: ScopeService }) {
         const updated = await store.updateFolder(tx, id, { parentId, handle, title: patch.title ?? row.title, actorId: ctx.principal.actorId, moved });
         if (moved) {
           await assertNotStranded(tx, scope.tenantId, { folderId: id });
-          await syncConnections(tx, { folderId: id });
+          const seeing = await workspacesSeeingMove(tx, await store.folderAndAncestors(tx, row.parent_id), await store.folderAndAncestors(tx, parentId));
+          await syncConnections(tx, { folderId: id }, seeing);
         }
         const before = presentFolder(row);
         const after = presentFolder(updated);
@@ -127,7 +130,9 @@ export function createFolderService(deps: { db: Db; scopes: ScopeService }) {
       return db.transaction(async (tx) => {
         const { scope } = await visible(tx, ctx, id, "operator");
         await lockTenantSharing(tx, scope.tenantId);
-        const row = (await store.findFolder(tx, id, true)) as FolderRow;
+        // Read again under the lock: a concurrent delete may have removed it since `visible`.
+        const row = await store.findFolder(tx, id, true);
+        if (!row) throw new NotFoundError("folder");
         if (!opts.dryRun) checkVersion("this folder", row.version, ctx.ifMatch);
         if (row.managed_by) throw managedConflict("folder", id, row.managed_by);
         const subtree = await store.folderSubtree(tx, id);

@@ -85,6 +85,21 @@ export async function listFolders(tx: Queryable, q: { scopeId: string; parentId?
   return rows;
 }
 
+/** A folder and every folder above it, from the folder up (none for null). */
+export async function folderAndAncestors(tx: Queryable, folderId: string | null): Promise<string[]> {
+  if (!folderId) return [];
+  const { rows } = await tx.query<{ id: string }>(
+    `WITH RECURSIVE up (id, parent_id, depth) AS (
+       SELECT id, parent_id, 0 FROM folders WHERE id = $1
+       UNION ALL
+       SELECT f.id, f.parent_id, up.depth + 1 FROM folders f JOIN up ON f.id = up.parent_id
+     )
+     SELECT id FROM up ORDER BY depth`,
+    [folderId],
+  );
+  return rows.map((r) => r.id);
+}
+
 /** Whether `folderId` is `ancestorId` or below it (a move of `ancestorId` under it would be a cycle). */
 export async function isAtOrBelow(tx: Queryable, folderId: string, ancestorId: string): Promise<boolean> {
   const { rows } = await tx.query<{ found: boolean }>(

@@ -94,10 +94,10 @@ class Run {
     this.m.commit();
   }
 
-  async moveFolder() {
-    const f = this.pick([...this.m.folders.values()]);
+  async moveFolder(given?: { id: string; to: string }) {
+    const f = given ? this.m.folders.get(given.id) : this.pick([...this.m.folders.values()]);
     if (!f) return;
-    const target = this.chance(0.8) ? this.pick([...this.m.folders.values()].filter((g) => g.scope === f.scope)) : undefined;
+    const target = given ? this.m.folders.get(given.to) : this.chance(0.8) ? this.pick([...this.m.folders.values()].filter((g) => g.scope === f.scope)) : undefined;
     const to = target?.id ?? null;
     const before = f.parent;
     let expected = 200;
@@ -185,6 +185,9 @@ class Run {
     });
     const o = this.pick(options);
     if (!o) return this.createConnection();
+    // sometimes a whole folder of that scope grows in (bringing what is below it)
+    const folders = [...this.m.folders.values()].filter((f) => f.scope === o.scope && f.id !== o.folder && this.m.below(f.id).connections.length > 0);
+    if (folders.length && this.chance(0.4)) return this.moveFolder({ id: this.pick(folders)!.id, to: o.folder });
     const existing = [...this.m.connections.values()].find((c) => c.scope === o.scope && c.handle === o.handle);
     if (existing) return this.moveConnection({ id: existing.id, to: o.folder });
     return this.createConnection({ scope: o.scope, folder: { id: o.folder }, handle: o.handle });
