@@ -199,7 +199,8 @@ async function benchOne(kind: Kind): Promise<Row[]> {
     // what a move runs after the update: the stranded-attachment check and the entries resync
     const traced = tracedQueries(db);
     await strandedAttachments(traced.db, seeded.tenantId, { under: { folderId: seeded.moved.folderId } });
-    await syncConnections(traced.db, { folderId });
+    const seeing = await db.query<{ workspace_id: string }>("SELECT DISTINCT workspace_id FROM attachments WHERE folder_id = ANY($1::text[])", [[from, to]]);
+    await syncConnections(traced.db, { folderId }, seeing.rows.map((r) => r.workspace_id));
     await explain(db, kind, "move-stranded-check", traced.calls[0].sql, traced.calls[0].params);
     // the resync right after the move itself (the folder already under its new parent)
     const moveIt = { sql: "UPDATE folders SET parent_id = $2 WHERE id = $1", params: [folderId, at === from ? to : from] };
