@@ -31,7 +31,7 @@ export interface SchemaRow {
  */
 export const WORKSPACE_SCHEMAS_SQL = `
 WITH ranked AS (
-  SELECT handle, connection_id, via_folder_id, attachment_id,
+  SELECT handle, connection_id, via_folder_id, attachment_id, entered,
          first_value(connection_id) OVER w AS holder, row_number() OVER w AS rank
     FROM schema_entries
    WHERE workspace_id = $1 AND ($2::text IS NULL OR handle >= $2)
@@ -43,7 +43,7 @@ SELECT handle AS name,
        CASE WHEN rank > 1 THEN holder END AS conflicts_with, rank::int AS rank
   FROM ranked
  WHERE $2::text IS NULL OR handle > $2 OR rank > $3
- ORDER BY handle, rank
+ ORDER BY handle, entered, connection_id -- the window's order (so: by rank), which the index gives
  LIMIT $4`;
 
 /** A workspace's schemas (a page of them, when asked), by name; within a name the holder first, then the conflicts. */
