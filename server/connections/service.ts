@@ -162,6 +162,10 @@ export function createConnectionService(deps: { db: Db; scopes: ScopeService; bo
 
     async update(ctx: RequestContext, id: string, patch: PatchConnectionBody) {
       return db.transaction(async (tx) => {
+        // A move or rename changes what workspaces see. The tenant's sharing lock comes before the
+        // row lock, the order of every other sharing change (which lock this row through foreign
+        // keys while holding it): the other order deadlocks under concurrent requests.
+        if (patch.folderId !== undefined || patch.handle !== undefined) await lockTenantSharing(tx, (await visible(tx, ctx, id, "operator")).scope.tenantId);
         const { row, scope } = await visible(tx, ctx, id, "operator", true);
         checkVersion("this connection", row.version, ctx.ifMatch);
         if (row.managed_by && (patch.folderId !== undefined || patch.handle !== undefined)) {
@@ -169,7 +173,6 @@ export function createConnectionService(deps: { db: Db; scopes: ScopeService; bo
         }
         const moved = patch.folderId !== undefined && patch.folderId !== row.folder_id;
         const renamed = patch.handle !== undefined && patch.handle !== row.handle;
-        if (moved || renamed) await lockTenantSharing(tx, scope.tenantId);
         if (moved) await checkFolder(tx, patch.folderId, scope.id);
         if (renamed) {
           const existing = await store.findConnectionByHandle(tx, scope.id, patch.handle as string);
@@ -204,9 +207,10 @@ export function createConnectionService(deps: { db: Db; scopes: ScopeService; bo
      */
     async remove(ctx: RequestContext, id: string, opts: { confirm?: string; dryRun: boolean }) {
       return db.transaction(async (tx) => {
+        // The sharing lock before the row lock, as in update.
+        await lockTenantSharing(tx, (await visible(tx, ctx, id, "operator")).scope.tenantId);
         const { row, scope } = await visible(tx, ctx, id, "operator", true);
         if (row.managed_by) throw new ConflictError(`connection ${id} is managed by integration ${row.managed_by}; delete or sync the integration instead`, { integrationId: row.managed_by });
-        await lockTenantSharing(tx, scope.tenantId);
         const usage = await sharing.usage(tx, id);
         const impact = { connection: presentConnection(row), workspaces: [...new Set(usage.map((u) => u.workspaceId))], usage };
         if (opts.dryRun) return { dryRun: true, deleted: false, ...impact };
