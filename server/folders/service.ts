@@ -40,7 +40,10 @@ export function createFolderService(deps: { db: Db; scopes: ScopeService }) {
   /** The parent a folder may be placed under: a folder of the same scope that no integration manages. */
   async function checkParent(tx: Queryable, parentId: string | null | undefined, scopeId: string): Promise<void> {
     if (!parentId) return;
-    const parent = await store.findFolder(tx, parentId);
+    // Held from here, as the insert's foreign key would hold it, but before the tree trigger's
+    // lock: a move of the parent locks it first and the trigger's lock second, so taking them in
+    // the other order deadlocks with it.
+    const parent = await store.findFolder(tx, parentId, "key share");
     if (!parent || parent.scope_id !== scopeId) {
       throw new ValidationError("parentId must be a folder of the same scope", [{ field: "body.parentId", message: "no such folder in this scope" }]);
     }

@@ -16,8 +16,9 @@ export interface FolderRow {
 
 export const FOLDER_COLUMNS = "id, scope_id, parent_id, handle, title, managed_by, version, created_at, created_by, updated_at, updated_by";
 
-export async function findFolder(tx: Queryable, id: string, forUpdate = false): Promise<FolderRow | undefined> {
-  const { rows } = await tx.query<FolderRow>(`SELECT ${FOLDER_COLUMNS} FROM folders WHERE id = $1${forUpdate ? " FOR UPDATE" : ""}`, [id]);
+/** A folder; `true` locks it for update, "key share" only against its delete (as a child's foreign key does). */
+export async function findFolder(tx: Queryable, id: string, lock: boolean | "key share" = false): Promise<FolderRow | undefined> {
+  const { rows } = await tx.query<FolderRow>(`SELECT ${FOLDER_COLUMNS} FROM folders WHERE id = $1${lock === "key share" ? " FOR KEY SHARE" : lock ? " FOR UPDATE" : ""}`, [id]);
   return rows[0];
 }
 
