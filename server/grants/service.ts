@@ -51,6 +51,8 @@ export function createGrantService(deps: { db: Db; scopes: ScopeService }) {
           const { object, owner } = await ownedObject(tx, ctx, input.objectId);
           requireRole(ctx.principal, owner.path, "operator", `this ${object.type}`);
           await lockTenantSharing(tx, owner.tenantId);
+          // Deletes take the lock too: one that committed while this waited makes the object gone.
+          if (!(await findObject(tx, object.id))) throw new NotFoundError(object.type);
           if (owner.kind === "workspace") {
             throw new UnprocessableError("not_shareable", `${object.type} ${object.id} belongs to workspace ${owner.id}; workspace-owned objects cannot be shared (create it in the organization or tenant to share it)`, [
               { field: "body.objectId", message: "owned by a workspace" },
