@@ -34,7 +34,6 @@ export interface ConnectionOutputs extends ConnectionInputs {
 }
 
 const REPLACES = ["scopeId", "plugin"];
-const UPDATES = ["config", "handle", "title", "description", "folderId"];
 
 function fingerprintsOf(view: ConnectionView): Record<string, string | null> {
   const out: Record<string, string | null> = {};
@@ -153,4 +152,3 @@ export const provider: pulumi.dynamic.ResourceProvider = {
   },
 };
 
-export { UPDATES as CONNECTION_UPDATES };

@@ -178,14 +178,7 @@ export async function deleteSubtree(tx: Queryable, folderIds: string[], connecti
   await tx.query("DELETE FROM folders WHERE id = ANY($1::text[])", [folderIds]);
 }
 
-export interface TreeRow {
-  type: "folder" | "connection";
-  id: string;
-  parent_id: string | null;
-  handle: string | null;
-  title: string;
-  managed_by: string | null;
-  depth: number;
+export interface TreeRow extends SubtreeItem {
   /** Ancestor folders from the root down to the parent: [{id, handle, title}]. */
   path: { id: string; handle: string | null; title: string }[];
 }

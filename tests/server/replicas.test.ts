@@ -10,6 +10,7 @@ import { createScopeService } from "../../server/scopes/service";
 import { createSecretBox } from "../../server/secrets";
 import { freshDatabase, postgresReachable, type TestDatabase } from "../helpers/databases";
 import { SharingModel, type MSchema } from "../helpers/sharing-model";
+import { prng } from "../helpers/prng";
 
 /**
  * SPEC §7.2: "any number of replicas may run against one PostgreSQL, and every rule above holds
@@ -30,17 +31,6 @@ const REPLICAS = 3;
 const HANDLES = ["alpha", "beta", "gamma", "delta"];
 const TITLES = ["Main DB", "Sales", "Warehouse"];
 const NAMES = [...HANDLES, "main_db", "sales", "warehouse", "main_db_2", "sales_2"];
-
-function prng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Planned {
   method: "GET" | "POST" | "PATCH" | "DELETE" | "PUT";

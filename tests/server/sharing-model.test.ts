@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { describeEachDb, scopePath, type ApiResponse, type TestApp } from "../helpers/app";
 import { SharingModel, type MScope } from "../helpers/sharing-model";
+import { prng } from "../helpers/prng";
 
 /**
  * Model-based test of SPEC §4–§5: random operations run against the service and against a small
@@ -13,17 +14,6 @@ const SEED = process.env.SWITCHYARD_MODEL_SEED ? Number(process.env.SWITCHYARD_M
 const STEPS = Number(process.env.SWITCHYARD_MODEL_STEPS ?? 300);
 /** Few handles, so that connections of different scopes often share one. */
 const HANDLES = ["a", "b", "c", "d"];
-
-function prng(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 class Run {
   readonly m = new SharingModel();
