@@ -2,3 +2,4 @@ export * from "./ids";
 export * from "./handles";
 export * from "./plugins";
 export * from "./api";
+export * from "./hierarchy";
