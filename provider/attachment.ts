@@ -1,6 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { AttachmentView } from "../contract/api";
-import { adopt, api, deleteIfPresent, getOrGone, changedProperties, configure, requireId, type Failures } from "./common";
+import { adopt, api, deleteIfPresent, getOrGone, configure, requireId, type Failures } from "./common";
+import { detailedDiff, diffResult } from "./diff";
 
 export interface AttachmentInputs {
   workspaceId: string;
@@ -31,9 +32,9 @@ export const provider: pulumi.dynamic.ResourceProvider = {
   },
 
   async diff(_id: string, olds: AttachmentOutputs, news: AttachmentInputs) {
-    const replaces = changedProperties(olds as never, news as never, ["workspaceId", "objectId"]);
-    // The new target may bring a schema of the same name as the old one: detach first.
-    return { changes: replaces.length > 0, replaces, deleteBeforeReplace: replaces.length > 0 };
+    const detail = detailedDiff(olds as never, news as never, { replaces: ["workspaceId", "objectId"], updates: [] });
+    // The new target may bring a schema of the same name as the old one (or be the same): detach first.
+    return diffResult(detail, true);
   },
 
   async create(inputs: AttachmentInputs) {

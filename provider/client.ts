@@ -89,6 +89,11 @@ export class SwitchyardClient {
     return this.request<T>("PATCH", path, { body, headers: version !== undefined ? { "if-match": `"${version}"` } : {} });
   }
 
+  /** A PUT; `version` 0 means "only if it does not exist yet". */
+  put<T>(path: string, body: unknown, version?: number) {
+    return this.request<T>("PUT", path, { body, headers: version !== undefined ? { "if-match": `"${version}"` } : {} });
+  }
+
   delete<T>(path: string, query?: Record<string, string>) {
     return this.request<T>("DELETE", path, { query });
   }

@@ -1,9 +1,17 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { ID_PREFIXES, isId, type IdKind } from "../contract/ids";
 import { isNotFound, SwitchyardClient } from "./client";
+import { deepEqual, forwardDetailedDiff, isUnknown } from "./diff";
+
+export { deepEqual };
 import { configureFrom } from "./settings";
 
-/** Shared pieces of the dynamic providers: the client, input checks and diff helpers. */
+/**
+ * Shared pieces of the dynamic providers: the client, input checks and diff helpers. Every check
+ * lets a value that is not known yet pass (an output of a resource a preview has not created): it
+ * is checked again once it is known.
+ */
+forwardDetailedDiff();
 
 let client: SwitchyardClient | undefined;
 export function api(): SwitchyardClient {
@@ -20,6 +28,7 @@ export type Failures = pulumi.dynamic.CheckFailure[];
 
 export function requireId(failures: Failures, inputs: Record<string, unknown>, property: string, ...kinds: IdKind[]): void {
   const v = inputs[property];
+  if (isUnknown(v)) return;
   if (typeof v !== "string" || !kinds.some((k) => isId(k, v))) {
     const expected = kinds.map((k) => `${ID_PREFIXES[k]}_…`).join(" or ");
     failures.push({ property, reason: `${property} must be an id of the form ${expected}${v === undefined ? " (it is missing)" : `, got ${JSON.stringify(v)}`}` });
@@ -32,7 +41,7 @@ export function optionalId(failures: Failures, inputs: Record<string, unknown>, 
 
 export function optionalString(failures: Failures, inputs: Record<string, unknown>, property: string, max: number, check?: (v: string) => string | undefined): void {
   const v = inputs[property];
-  if (v === undefined || v === null) return;
+  if (v === undefined || v === null || isUnknown(v)) return;
   if (typeof v !== "string") failures.push({ property, reason: `${property} must be a string` });
   else if (v.length > max) failures.push({ property, reason: `${property} must be at most ${max} characters` });
   else {
@@ -47,19 +56,12 @@ export function scopePath(scopeId: string): string {
   return `${kind}/${scopeId}`;
 }
 
-/** Properties whose values differ between old state and new inputs (missing == null). */
-export function changedProperties(olds: Record<string, unknown>, news: Record<string, unknown>, props: string[]): string[] {
-  return props.filter((p) => !deepEqual(olds[p] ?? null, news[p] ?? null));
-}
-
-export function deepEqual(a: unknown, b: unknown): boolean {
-  if (a === b) return true;
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
-  const ka = Object.keys(a as object).filter((k) => (a as Record<string, unknown>)[k] !== undefined);
-  const kb = Object.keys(b as object).filter((k) => (b as Record<string, unknown>)[k] !== undefined);
-  if (ka.length !== kb.length) return false;
-  return ka.every((k) => deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+/**
+ * Whether a replacement's new object could collide with the old one: every identity property is
+ * the same, or not known yet. Such a replacement deletes the old object first.
+ */
+export function mayCollide(olds: Record<string, unknown>, news: Record<string, unknown>, identity: string[]): boolean {
+  return identity.every((p) => isUnknown(news[p]) || deepEqual(olds[p] ?? null, news[p] ?? null));
 }
 
 /** Drops undefined values, which Pulumi state cannot hold. */

@@ -2,7 +2,8 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { ConnectionView } from "../contract/api";
 import { handleProblem } from "../contract/handles";
 import { isRedactedSecret, pluginDefinition, PLUGIN_TYPES, secretFieldsOf } from "../contract/plugins";
-import { adopt, api, deleteIfPresent, getOrGone, changedProperties, compact, configure, deepEqual, optionalId, optionalString, requireId, scopePath, type Failures } from "./common";
+import { adopt, api, deleteIfPresent, getOrGone, compact, configure, mayCollide, optionalId, optionalString, requireId, scopePath, type Failures } from "./common";
+import { containsUnknown, detailedDiff, diffResult, isUnknown, propertyChange } from "./diff";
 
 /** Inputs of a Connection after `check`. */
 export interface ConnectionInputs {
@@ -32,8 +33,6 @@ export interface ConnectionOutputs extends ConnectionInputs {
   /** Fingerprints of the secret fields as Pulumi last wrote them. A difference is drift. */
   appliedFingerprints: Record<string, string | null>;
 }
-
-const REPLACES = ["scopeId", "plugin"];
 
 function fingerprintsOf(view: ConnectionView): Record<string, string | null> {
   const out: Record<string, string | null> = {};
@@ -74,13 +73,19 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     const failures: Failures = [];
     const inputs = news as unknown as Record<string, unknown>;
     requireId(failures, inputs, "scopeId", "tenant", "org", "workspace");
-    if (typeof news.plugin !== "string" || !PLUGIN_TYPES.includes(news.plugin)) {
+    if (isUnknown(news.plugin)) {
+      // The plugin decides the config's shape: both are checked once the plugin is known.
+    } else if (typeof news.plugin !== "string" || !PLUGIN_TYPES.includes(news.plugin)) {
       failures.push({ property: "plugin", reason: `plugin must be one of ${PLUGIN_TYPES.join(", ")}` });
+    } else if (isUnknown(news.config)) {
+      // checked once known
     } else if (typeof news.config !== "object" || news.config === null || Array.isArray(news.config)) {
       failures.push({ property: "config", reason: "config must be an object of the plugin's settings" });
     } else {
       const parsed = pluginDefinition(news.plugin)?.schema.safeParse(news.config);
       for (const issue of parsed?.error?.issues ?? []) {
+        // A field whose value is not known yet is checked when it is.
+        if (issue.path.length > 0 && containsUnknown(valueAt(news.config, issue.path))) continue;
         const keys = issue.code === "unrecognized_keys" ? issue.keys : [""];
         for (const key of keys) {
           const property = ["config", ...issue.path.map(String), key].filter(Boolean).join(".");
@@ -97,17 +102,19 @@ export const provider: pulumi.dynamic.ResourceProvider = {
   },
 
   async diff(_id: string, olds: ConnectionOutputs, news: ConnectionInputs) {
-    const replaces = changedProperties(olds as never, news as never, REPLACES);
     // An omitted handle or title keeps what the service derived; an omitted description is empty.
-    const wanted = { ...news, description: news.description ?? "" } as Record<string, unknown>;
-    const updates = changedProperties(olds as never, wanted, ["handle", "title", "description", "folderId"]).filter(
-      (p) => !((p === "handle" || p === "title") && wanted[p] === undefined),
-    );
+    const wanted = { ...news, handle: news.handle ?? olds.handle, title: news.title ?? olds.title, description: news.description ?? "" };
+    const detail = detailedDiff(olds as never, wanted as never, { replaces: ["scopeId", "plugin"], updates: ["handle", "title", "description", "folderId"] });
+    // A secret changed outside Pulumi shows only through its fingerprint: put the program's value back.
     const secretDrift = Object.keys({ ...olds.secretFingerprints, ...olds.appliedFingerprints }).some(
       (k) => (olds.secretFingerprints?.[k] ?? null) !== (olds.appliedFingerprints?.[k] ?? null),
     );
-    if (secretDrift || !deepEqual(olds.config, news.config)) updates.push("config");
-    return { changes: replaces.length + updates.length > 0, replaces, stables: ["scopeId", "plugin"].filter((p) => !replaces.includes(p)) };
+    const config = secretDrift ? { kind: "update" as const, replace: false } : propertyChange(olds.config, news.config, false);
+    if (config) detail.config = config;
+    // A new connection that wants the old one's handle in the same scope can only be made once the
+    // old one is gone (an omitted handle would be derived from the title, and suffixed if taken).
+    const deleteBeforeReplace = mayCollide(olds as never, { scopeId: news.scopeId, handle: news.handle ?? olds.handle }, ["scopeId", "handle"]);
+    return diffResult(detail, deleteBeforeReplace, ["scopeId", "plugin"]);
   },
 
   async create(inputs: ConnectionInputs) {
@@ -152,3 +159,9 @@ export const provider: pulumi.dynamic.ResourceProvider = {
   },
 };
 
+
+function valueAt(root: unknown, at: PropertyKey[]): unknown {
+  let v = root;
+  for (const key of at) v = typeof v === "object" && v !== null ? (v as Record<PropertyKey, unknown>)[key] : undefined;
+  return v;
+}

@@ -1,7 +1,8 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { FolderView } from "../contract/api";
 import { handleProblem } from "../contract/handles";
-import { adopt, api, deleteIfPresent, getOrGone, changedProperties, compact, configure, optionalId, optionalString, requireId, scopePath, type Failures } from "./common";
+import { adopt, api, deleteIfPresent, getOrGone, compact, configure, mayCollide, optionalId, optionalString, requireId, scopePath, type Failures } from "./common";
+import { detailedDiff, diffResult, isUnknown } from "./diff";
 
 export interface FolderInputs {
   scopeId: string;
@@ -30,7 +31,9 @@ export const provider: pulumi.dynamic.ResourceProvider = {
     const failures: Failures = [];
     const inputs = news as unknown as Record<string, unknown>;
     requireId(failures, inputs, "scopeId", "tenant", "org", "workspace");
-    if (typeof news.title !== "string" || !news.title.trim()) failures.push({ property: "title", reason: "title is required (free text, at most 255 characters)" });
+    if (isUnknown(news.title)) {
+      // checked once known
+    } else if (typeof news.title !== "string" || !news.title.trim()) failures.push({ property: "title", reason: "title is required (free text, at most 255 characters)" });
     else optionalString(failures, inputs, "title", 255);
     optionalString(failures, inputs, "handle", 63, (h) => handleProblem(h));
     optionalId(failures, inputs, "parentId", "folder");
@@ -39,9 +42,10 @@ export const provider: pulumi.dynamic.ResourceProvider = {
   },
 
   async diff(_id: string, olds: FolderOutputs, news: FolderInputs) {
-    const replaces = changedProperties(olds as never, news as never, ["scopeId"]);
-    const updates = changedProperties(olds as never, news as never, ["title", "handle", "parentId"]);
-    return { changes: replaces.length + updates.length > 0, replaces };
+    const detail = detailedDiff(olds as never, news as never, { replaces: ["scopeId"], updates: ["title", "handle", "parentId"] });
+    // Folder handles are unique in their scope: a replacement in the same scope with the same handle goes first.
+    const deleteBeforeReplace = (news.handle ?? null) !== null && mayCollide(olds as never, news as never, ["scopeId", "handle"]);
+    return diffResult(detail, deleteBeforeReplace, ["scopeId"]);
   },
 
   async create(inputs: FolderInputs) {

@@ -1,6 +1,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { GrantView } from "../contract/api";
-import { adopt, api, deleteIfPresent, getOrGone, changedProperties, configure, requireId, type Failures } from "./common";
+import { adopt, api, deleteIfPresent, getOrGone, configure, mayCollide, requireId, type Failures } from "./common";
+import { detailedDiff, diffResult } from "./diff";
 
 export interface GrantInputs {
   objectId: string;
@@ -33,8 +34,9 @@ export const provider: pulumi.dynamic.ResourceProvider = {
   },
 
   async diff(_id: string, olds: GrantOutputs, news: GrantInputs) {
-    const replaces = changedProperties(olds as never, news as never, ["objectId", "granteeId"]);
-    return { changes: replaces.length > 0, replaces };
+    const detail = detailedDiff(olds as never, news as never, { replaces: ["objectId", "granteeId"], updates: [] });
+    // One grant per object and grantee: the same grant made again must wait for the old one to go.
+    return diffResult(detail, mayCollide(olds as never, news as never, ["objectId", "granteeId"]), ["objectType", "tenantId"]);
   },
 
   async create(inputs: GrantInputs) {

@@ -1,25 +1,30 @@
 #!/usr/bin/env bash
-# Make the Pulumi engine (CLI v3.248.0 + Node.js language host + the
-# dynamic-provider plugin) available without any download other than Go
-# modules, and print the directory that holds them as the LAST line on stdout:
+# Make the Pulumi engine (CLI + Node.js language host + the dynamic-provider
+# plugin) available without any download other than Go modules, and print the
+# directory that holds them as the LAST line on stdout:
 #
-#   PATH="$(bash scripts/pulumi-engine.sh | tail -1):$PATH"
+#   PATH="$(bash scripts/pulumi-engine.sh | tail -1):$PATH"          # CLI 3.248.0
+#   PATH="$(bash scripts/pulumi-engine.sh 3.276.0 | tail -1):$PATH"  # the newest end
+#
+# The CLI version is the first argument, else $SWITCHYARD_PULUMI_VERSION, else
+# 3.248.0 (the oldest @pulumi/pulumi the SDK supports). The project tests both
+# ends of its @pulumi/pulumi range: 3.248.0 and 3.276.0.
 #
 # Everything else (progress, errors) goes to stderr. Exit status is non-zero,
 # with the failing step named, when no engine can be made available.
 #
 # Order of preference:
-#   1. `pulumi` on PATH reporting v3.248.0, with pulumi-language-nodejs and
+#   1. `pulumi` on PATH reporting that version, with pulumi-language-nodejs and
 #      pulumi-resource-pulumi-nodejs on PATH too            -> its directory
 #   2. the cache  $SWITCHYARD_ENGINE_CACHE
-#        (default ${XDG_CACHE_HOME:-$HOME/.cache}/switchyard/pulumi-v3.248.0)
+#        (default ${XDG_CACHE_HOME:-$HOME/.cache}/switchyard/pulumi-v<version>)
 #      when its bin/ is complete and was made by this recipe -> <cache>/bin
 #   3. build into the cache with Go (module proxy only), then as 2.
 #
 # What ends up in <cache>/bin:
-#   pulumi                         github.com/pulumi/pulumi/pkg/v3/cmd/pulumi @ v3.248.0
+#   pulumi                         github.com/pulumi/pulumi/pkg/v3/cmd/pulumi @ v<version>
 #   pulumi-language-nodejs         github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs
-#                                  @ v3.68.0 (see LANGHOST_* below for why not 3.248.0)
+#                                  @ v3.68.0 (see LANGHOST_* below for why not <version>)
 #   pulumi-resource-pulumi-nodejs  copied from the installed @pulumi/pulumi npm package
 #                                  (a 4-line sh script that resolves @pulumi/pulumi from
 #                                  its working directory, so it is checkout-independent)
@@ -28,7 +33,8 @@
 # GOMODCACHE, GOPROXY (all the usual Go variables are honoured).
 set -euo pipefail
 
-PULUMI_VERSION="3.248.0"
+PULUMI_VERSION="${1:-${SWITCHYARD_PULUMI_VERSION:-3.248.0}}"
+[[ "$PULUMI_VERSION" =~ ^3\.[0-9]+\.[0-9]+$ ]] || { echo "pulumi-engine: '$PULUMI_VERSION' is not a Pulumi 3.x version (e.g. 3.248.0)" >&2; exit 2; }
 # The Node.js language host lives upstream in its own module
 # (github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3), which has
 # no tags and which the module proxy reachable here refuses to serve at any
@@ -128,10 +134,9 @@ DYN_PROVIDER=""
 if command -v node >/dev/null 2>&1; then
   pkg_json="$(cd "$REPO_ROOT" && node -p "require.resolve('@pulumi/pulumi/package.json')" 2>/dev/null || true)"
   if [[ -n "$pkg_json" ]]; then
+    # The plugin is a version-independent launcher: it runs the dynamic-provider host of the
+    # @pulumi/pulumi that the program itself has installed.
     DYN_PROVIDER="$(dirname "$pkg_json")/pulumi-resource-pulumi-nodejs"
-    npm_version="$(node -p "require('$pkg_json').version" 2>/dev/null || true)"
-    [[ "$npm_version" == "$PULUMI_VERSION" ]] \
-      || log "warning: @pulumi/pulumi in $REPO_ROOT is $npm_version, the engine is v$PULUMI_VERSION"
   fi
 fi
 [[ -n "$DYN_PROVIDER" ]] || DYN_PROVIDER="$REPO_ROOT/node_modules/@pulumi/pulumi/pulumi-resource-pulumi-nodejs"
@@ -198,11 +203,16 @@ log "building pulumi CLI ${PULUMI_VERSION} (one time, ${COLD_BUILD_ESTIMATE}) in
 # `go install pkg@version` cannot build them. The replace below is copied from
 # github.com/pulumi/pulumi/pkg/v3@v3.248.0's go.mod (replace directives of
 # dependencies are not inherited).
+STEP="read the go directive of github.com/pulumi/pulumi/pkg/v3@v${PULUMI_VERSION}"
+UPSTREAM_MOD="$(cd "$WORK/cli" && GOFLAGS= "$GO" mod download -json "github.com/pulumi/pulumi/pkg/v3@v${PULUMI_VERSION}" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",$/\1/p')"
+[[ -f "$UPSTREAM_MOD" ]] || die "the module proxy did not serve github.com/pulumi/pulumi/pkg/v3@v${PULUMI_VERSION}"
+GO_DIRECTIVE="$(sed -n 's/^go \([0-9.]*\)$/\1/p' "$UPSTREAM_MOD" | head -n1)"
+
 STEP="build pulumi CLI v${PULUMI_VERSION}"
 cat >"$WORK/cli/go.mod" <<EOF
 module switchyard.local/pulumi-engine/cli
 
-go 1.25.11
+go ${GO_DIRECTIVE:-1.25.11}
 
 require (
 	github.com/pulumi/pulumi/pkg/v3 v${PULUMI_VERSION}

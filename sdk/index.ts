@@ -5,3 +5,5 @@
  */
 export { Connection, Folder, Grant, SchemaAttachment } from "./resources";
 export type { ConnectionArgs, FolderArgs, GrantArgs, SchemaAttachmentArgs } from "./resources";
+export { Member, Organization, Workspace } from "./scopes";
+export type { MemberArgs, OrganizationArgs, WorkspaceArgs } from "./scopes";

@@ -1,8 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { providerShim } from "./shim";
-
-/** The dynamic resources' module; chosen once, since renaming it would force aliases. */
-const MODULE = "switchyard";
+import { MODULE, providerShim } from "./shim";
 
 export interface FolderArgs {
   /** The tenant, organization or workspace that owns the folder (tnt_…, org_…, ws_…). Changing it replaces the folder. */
@@ -18,7 +15,10 @@ export interface FolderArgs {
   adoptId?: pulumi.Input<string>;
 }
 
-/** A folder of connections. Import with `pulumi import switchyard:index:Folder <name> fld_…`. */
+/**
+ * A folder of connections. To manage a folder made outside Pulumi, give `adoptId: "fld_…"`
+ * (`pulumi import` cannot serve dynamic providers: see the README's "Adopting existing objects").
+ */
 export class Folder extends pulumi.dynamic.Resource {
   declare readonly scopeId: pulumi.Output<string>;
   declare readonly title: pulumi.Output<string>;
@@ -54,7 +54,10 @@ export interface ConnectionArgs {
   adoptId?: pulumi.Input<string>;
 }
 
-/** A data-source connection. Import with `pulumi import switchyard:index:Connection <name> conn_…`. */
+/**
+ * A data-source connection. To manage a connection made outside Pulumi, give `adoptId: "conn_…"`
+ * (`pulumi import` cannot serve dynamic providers: see the README's "Adopting existing objects").
+ */
 export class Connection extends pulumi.dynamic.Resource {
   declare readonly scopeId: pulumi.Output<string>;
   declare readonly plugin: pulumi.Output<string>;

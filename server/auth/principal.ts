@@ -1,7 +1,8 @@
 import { ForbiddenError, NotFoundError } from "../errors";
 
-export const ROLES = ["viewer", "editor", "operator", "owner"] as const;
-export type Role = (typeof ROLES)[number];
+import { ROLES, type Role } from "../../contract/roles";
+
+export { ROLES, type Role };
 
 const RANK: Record<Role, number> = { viewer: 1, editor: 2, operator: 3, owner: 4 };
 

@@ -79,6 +79,9 @@ export function authRoutes(app: FastifyInstance, auth: AuthService) {
     return { items, nextCursor: more ? encodeCursor(items[items.length - 1].userId) : null };
   });
   const memberParams = scopeParams.extend({ userId: idSchema("user") });
+  r.get("/v1/:kind/:id/members/:userId", { schema: { tags, summary: "One user's role at a scope", params: memberParams, response: { 200: memberSchema } } }, async (req, reply) =>
+    sendWithEtag(reply, await auth.getMember(contextOf(req), scopeRouteId(req.params), req.params.userId)),
+  );
   r.put("/v1/:kind/:id/members/:userId", { schema: { tags, summary: "Give a user a role at a scope (owners)", params: memberParams, body: z.strictObject({ role: roleSchema }), response: { 200: memberSchema } } }, async (req, reply) =>
     sendWithEtag(reply, await auth.putMember(contextOf(req), scopeRouteId(req.params), req.params.userId, req.body.role)),
   );

@@ -134,6 +134,13 @@ export function createAuthService(db: Db, scopes: ScopeService) {
       return store.listMembers(db, scopeId, limit, after);
     },
 
+    async getMember(ctx: RequestContext, scopeId: string, userId: string) {
+      await scopes.visible(db, ctx, scopeId, "viewer");
+      const member = await store.findMember(db, scopeId, userId, false);
+      if (!member) throw new NotFoundError("member");
+      return member;
+    },
+
     async putMember(ctx: RequestContext, scopeId: string, userId: string, role: Role) {
       return db.transaction(async (tx) => {
         const scope = await scopes.visible(tx, ctx, scopeId, "owner", true);

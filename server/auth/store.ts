@@ -156,9 +156,9 @@ export async function upsertMember(tx: Queryable, scopeId: string, userId: strin
   return memberFromRow(rows[0]);
 }
 
-export async function findMember(tx: Queryable, scopeId: string, userId: string) {
+export async function findMember(tx: Queryable, scopeId: string, userId: string, forUpdate = true) {
   const { rows } = await tx.query<MemberRow>(
-    "SELECT m.*, u.handle, u.title FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.scope_id = $1 AND m.user_id = $2 FOR UPDATE OF m",
+    `SELECT m.*, u.handle, u.title FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.scope_id = $1 AND m.user_id = $2${forUpdate ? " FOR UPDATE OF m" : ""}`,
     [scopeId, userId],
   );
   return rows[0] ? memberFromRow(rows[0]) : undefined;

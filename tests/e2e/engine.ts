@@ -1,21 +1,51 @@
-// Helpers for end-to-end tests that drive the real Pulumi engine (CLI v3.248.0)
-// through the Automation API, hermetically:
+// Helpers for end-to-end tests that drive the real Pulumi engine through the Automation API,
+// hermetically, the way a new user runs a program:
 //
 //   const pe = await pulumiEnv();           // builds/locates the engine once per process
 //   const { stack } = await pe.program({ indexTs: `...` });
-//   await stack.up(); ...
+//   await stack.preview(); await stack.up(); ...
 //   await pe.cleanup();                     // removes every file the run made
 //
-// Each PulumiTestEnv gets its own temp root holding PULUMI_HOME, a file://
-// backend, TMPDIR and the program directories, so nothing is written to the
-// user's home or to the repository.
-import { spawn } from "node:child_process";
+// Programs get their packages the way a user's program does: `npm pack` of this repository,
+// installed with @pulumi/pulumi and TypeScript into a fresh folder (once per test process), so
+// what is tested is what `npm install switchyard` gives. Each PulumiTestEnv gets its own temp
+// root holding PULUMI_HOME, a file:// backend, TMPDIR and the program directories, so nothing is
+// written to the user's home or to the repository.
+//
+// The suite runs at both ends of the @pulumi/pulumi range that package.json declares: the oldest
+// on Node.js 20, the newest on Node.js 24 (scripts/test.js runs mocha on each; the end follows
+// the Node.js that runs the tests unless SWITCHYARD_PULUMI_END says otherwise).
+import { execFile, spawn } from "node:child_process";
+import { rmSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
+import { promisify } from "node:util";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 
-export const PULUMI_VERSION = "3.248.0";
+export interface PulumiEnd {
+    name: "oldest" | "newest";
+    /** The Pulumi CLI that scripts/pulumi-engine.sh builds for this end. */
+    cli: string;
+    /** The @pulumi/pulumi a program installs. */
+    sdk: string;
+}
+
+export const PULUMI_ENDS: Record<PulumiEnd["name"], PulumiEnd> = {
+    oldest: { name: "oldest", cli: "3.248.0", sdk: "3.248.0" },
+    newest: { name: "newest", cli: "3.276.0", sdk: "3.276.0" },
+};
+
+/** The end this process tests: the newest on Node.js 22 and later, the oldest on Node.js 20. */
+export const END: PulumiEnd = (() => {
+    const asked = process.env.SWITCHYARD_PULUMI_END;
+    if (asked === "oldest" || asked === "newest") return PULUMI_ENDS[asked];
+    if (asked) throw new Error(`SWITCHYARD_PULUMI_END must be oldest or newest, got "${asked}"`);
+    return Number(process.versions.node.split(".")[0]) >= 22 ? PULUMI_ENDS.newest : PULUMI_ENDS.oldest;
+})();
+
+/** The CLI version of this process's end. */
+export const PULUMI_VERSION = END.cli;
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 const ENGINE_SCRIPT = path.join(REPO_ROOT, "scripts", "pulumi-engine.sh");
 
@@ -43,7 +73,7 @@ export function ensureEngine(): Promise<string> {
 
 function runEngineScript(): Promise<string> {
     return new Promise((resolve, reject) => {
-        const child = spawn("bash", [ENGINE_SCRIPT], {
+        const child = spawn("bash", [ENGINE_SCRIPT, END.cli], {
             cwd: REPO_ROOT,
             stdio: ["ignore", "pipe", "inherit"],
         });
@@ -80,11 +110,6 @@ export interface ProgramSpec {
     config?: Record<string, string>;
     /** Extra environment for this program's engine runs (on top of the hermetic env). */
     env?: NodeJS.ProcessEnv;
-    /**
-     * Make `import * as sy from "switchyard"` resolve to this repository (its built dist/), as
-     * if the package were installed; the dynamic providers load it by name at run time.
-     */
-    linkSwitchyard?: boolean;
 }
 
 export interface Program {
@@ -164,19 +189,8 @@ export class PulumiTestEnv {
             await fs.mkdir(path.dirname(file), { recursive: true });
             await fs.writeFile(file, contents);
         }
-        // @pulumi/pulumi (and typescript, which the runtime's vendored ts-node uses)
-        // resolve from the repository's node_modules.
-        if (spec.linkSwitchyard) {
-            const modules = path.join(workDir, "node_modules");
-            await fs.mkdir(modules);
-            for (const entry of await fs.readdir(path.join(REPO_ROOT, "node_modules"))) {
-                if (entry === ".bin" || entry === ".package-lock.json") continue;
-                await fs.symlink(path.join(REPO_ROOT, "node_modules", entry), path.join(modules, entry), "dir");
-            }
-            await fs.symlink(REPO_ROOT, path.join(modules, "switchyard"), "dir");
-        } else {
-            await fs.symlink(path.join(REPO_ROOT, "node_modules"), path.join(workDir, "node_modules"), "dir");
-        }
+        // switchyard, @pulumi/pulumi and typescript as a user's `npm install` leaves them.
+        await fs.symlink(path.join(await installedPackages(), "node_modules"), path.join(workDir, "node_modules"), "dir");
 
         const envVars = stringEnv({ ...this.env, ...spec.env });
         const stack = await LocalWorkspace.createOrSelectStack(
@@ -204,18 +218,27 @@ function stringEnv(env: NodeJS.ProcessEnv): Record<string, string> {
     return out;
 }
 
-let buildPromise: Promise<void> | undefined;
+const exec = promisify(execFile);
+let installPromise: Promise<string> | undefined;
 
 /**
- * Builds the package once per test process: programs load the SDK and its dynamic providers from
- * dist/, as an installed package would. SWITCHYARD_E2E_SKIP_BUILD=1 uses dist/ as it is.
+ * `npm pack` of this repository (its `prepare` builds dist/), installed into a fresh folder
+ * together with this end's @pulumi/pulumi and TypeScript, as a new user's program would: once per
+ * test process. Resolves to the folder, whose node_modules programs link to. The folder is
+ * removed when the process exits.
  */
-export function ensureBuilt(): Promise<void> {
-    if (process.env.SWITCHYARD_E2E_SKIP_BUILD) return Promise.resolve();
-    buildPromise ??= new Promise<void>((resolve, reject) => {
-        const child = spawn("npm", ["run", "--silent", "build"], { cwd: REPO_ROOT, stdio: ["ignore", "ignore", "inherit"] });
-        child.on("error", reject);
-        child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`npm run build failed (exit ${code})`))));
-    });
-    return buildPromise;
+export function installedPackages(): Promise<string> {
+    installPromise ??= (async () => {
+        const dir = await fs.mkdtemp(path.join(os.tmpdir(), `switchyard-install-${END.name}-`));
+        process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+        const { stdout } = await exec("npm", ["pack", "--json", "--pack-destination", dir], { cwd: REPO_ROOT, maxBuffer: 64 << 20 });
+        const tarball = path.join(dir, JSON.parse(stdout)[0].filename);
+        await fs.writeFile(
+            path.join(dir, "package.json"),
+            JSON.stringify({ name: "program", private: true, dependencies: { "@pulumi/pulumi": END.sdk, switchyard: `file:${tarball}` }, devDependencies: { typescript: "~5.9.3" } }, null, 2),
+        );
+        await exec("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], { cwd: dir, maxBuffer: 64 << 20 });
+        return dir;
+    })();
+    return installPromise;
 }

@@ -6,7 +6,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { TestApp } from "../helpers/app";
-import { ensureBuilt, pulumiEnv, type PulumiTestEnv } from "./engine";
+import { pulumiEnv, type PulumiTestEnv } from "./engine";
 
 const PROGRAM = `
 import * as pulumi from "@pulumi/pulumi";
@@ -51,12 +51,11 @@ describe("e2e: sy.Connection on the real engine", function () {
   const opts = () => ({ onOutput, color: "never" as const });
 
   before(async function () {
-    await ensureBuilt();
     pe = await pulumiEnv();
     t = await TestApp.start("pglite");
     const url = await t.app.listen({ port: 0, host: "127.0.0.1" });
     tenantId = (await t.tenant()).id;
-    ({ stack } = await pe.program({ project: "sdk-connection", indexTs: PROGRAM, linkSwitchyard: true, config: { tenantId, "switchyard:url": url } }));
+    ({ stack } = await pe.program({ project: "sdk-connection", indexTs: PROGRAM, config: { tenantId, "switchyard:url": url } }));
     await stack.setConfig("switchyard:token", { value: t.adminToken, secret: true });
     await stack.setConfig("dbPassword", { value: PASSWORD, secret: true });
   });

@@ -4,7 +4,7 @@
 import { expect } from "chai";
 import type { EngineEvent, Stack } from "@pulumi/pulumi/automation";
 import { TestApp } from "../helpers/app";
-import { ensureBuilt, pulumiEnv, type PulumiTestEnv } from "./engine";
+import { pulumiEnv, type PulumiTestEnv } from "./engine";
 
 const PROGRAM = `
 import * as pulumi from "@pulumi/pulumi";
@@ -59,7 +59,6 @@ describe("e2e: sy.Folder, sy.Grant and sy.SchemaAttachment on the real engine", 
   const opts = () => ({ onOutput: (s: string) => output.push(s), color: "never" as const });
 
   before(async function () {
-    await ensureBuilt();
     pe = await pulumiEnv();
     t = await TestApp.start("pglite");
     const url = await t.app.listen({ port: 0, host: "127.0.0.1" });
@@ -67,7 +66,6 @@ describe("e2e: sy.Folder, sy.Grant and sy.SchemaAttachment on the real engine", 
     ({ stack } = await pe.program({
       project: "sdk-sharing",
       indexTs: PROGRAM,
-      linkSwitchyard: true,
       config: { tenantId: h.tenant.id, workspaceId: h.ws.id, granteeId: h.ws.id, "switchyard:url": url },
     }));
     await stack.setConfig("switchyard:token", { value: t.adminToken, secret: true });

@@ -47,6 +47,7 @@ export const SCOPED_ROUTES: ScopedRoute[] = [
   { method: "POST", openapi: "/v1/tenants/{id}/orgs", levels: ["tenant"], needs: "owner", url: (t) => `/v1/tenants/${t.scope.id}/orgs`, body: (_t, n) => ({ handle: `matrix_org_${n}` }), allowed: 201 },
   { method: "POST", openapi: "/v1/orgs/{id}/workspaces", levels: ["org"], needs: "owner", url: (t) => `/v1/orgs/${t.scope.id}/workspaces`, body: (_t, n) => ({ handle: `matrix_ws_${n}` }), allowed: 201 },
   { method: "GET", openapi: "/v1/{kind}/{id}/members", levels: ALL, needs: "viewer", url: (t) => `/v1/${t.path}/members`, allowed: 200 },
+  { method: "GET", openapi: "/v1/{kind}/{id}/members/{userId}", levels: ALL, needs: "viewer", url: (t) => `/v1/${t.path}/members/${t.memberId}`, allowed: 200 },
   { method: "PUT", openapi: "/v1/{kind}/{id}/members/{userId}", levels: ALL, needs: "owner", url: (t) => `/v1/${t.path}/members/${t.memberId}`, body: () => ({ role: "editor" }), staleIfMatch: true, allowed: 412 },
   { method: "DELETE", openapi: "/v1/{kind}/{id}/members/{userId}", levels: ALL, needs: "owner", url: (t) => `/v1/${t.path}/members/${t.memberId}`, staleIfMatch: true, allowed: 412 },
   { method: "POST", openapi: "/v1/tokens", levels: ALL, needs: "owner", url: () => "/v1/tokens", body: (t) => ({ scopeId: t.scope.id, role: "viewer", name: "matrix" }), allowed: 201 },
