@@ -21,7 +21,7 @@ import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { LocalWorkspace, PulumiCommand, Stack, type EngineEvent } from "@pulumi/pulumi/automation";
 
 export interface PulumiEnd {
     name: "oldest" | "newest";
@@ -201,6 +201,22 @@ export class PulumiTestEnv {
         return { stack, workDir };
     }
 
+    /**
+     * A copy of examples/<name> as a user would have it after `npm install` (switchyard from
+     * `npm pack`, this end's @pulumi/pulumi), with a stack created for it.
+     */
+    async example(name: string, spec: { stackName?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Program> {
+        const workDir = path.join(this.root, `example-${name}-${++this.programCount}`);
+        await fs.cp(path.join(REPO_ROOT, "examples", name), workDir, { recursive: true, filter: (src) => !/[\\/]node_modules$/.test(src) });
+        await fs.symlink(path.join(await installedPackages(), "node_modules"), path.join(workDir, "node_modules"), "dir");
+        const envVars = stringEnv({ ...this.env, ...spec.env });
+        const stack = await LocalWorkspace.createOrSelectStack(
+            { stackName: spec.stackName ?? "test", workDir },
+            { pulumiCommand: this.pulumiCommand, pulumiHome: this.env.PULUMI_HOME, envVars },
+        );
+        return { stack, workDir };
+    }
+
     /** Removes the temp root (state, PULUMI_HOME, programs). Stacks are not destroyed first. */
     async cleanup(): Promise<void> {
         await fs.rm(this.root, { recursive: true, force: true });
@@ -241,4 +257,40 @@ export function installedPackages(): Promise<string> {
         return dir;
     })();
     return installPromise;
+}
+
+/**
+ * Records what the engine plans and says during one operation: the steps per resource (in order),
+ * each step's detailed diff, and the error diagnostics.
+ */
+export function planRecorder() {
+    const steps = new Map<string, string[]>();
+    const detailed = new Map<string, Record<string, { kind: string }>>();
+    const errors: string[] = [];
+    const keyOf = (type: string, urn: string) => `${type.replace("pulumi-nodejs:dynamic/switchyard:", "")}::${urn.split("::").pop()}`;
+    return {
+        onEvent(e: EngineEvent) {
+            const m = e.resourcePreEvent?.metadata;
+            if (m) {
+                const key = keyOf(m.type, m.urn);
+                steps.set(key, [...(steps.get(key) ?? []), m.op]);
+                if (m.detailedDiff) detailed.set(key, m.detailedDiff as unknown as Record<string, { kind: string }>);
+            }
+            const d = e.diagnosticEvent;
+            if (d && d.severity === "error") errors.push(d.message);
+        },
+        /** The steps planned for a switchyard resource, e.g. op("Folder", "shared") → "update". */
+        op(kind: string, name: string): string {
+            return (steps.get(`${kind}::${name}`) ?? []).join(",");
+        },
+        /** Kinds of the detailed diff of a resource's step, e.g. { title: "update" }. */
+        diff(kind: string, name: string): Record<string, string> {
+            return Object.fromEntries(Object.entries(detailed.get(`${kind}::${name}`) ?? {}).map(([p, d]) => [p, d.kind]));
+        },
+        /** Every step planned, as "Kind::name" → ops. */
+        all(): Record<string, string> {
+            return Object.fromEntries([...steps].map(([k, v]) => [k, v.join(",")]));
+        },
+        errors,
+    };
 }
