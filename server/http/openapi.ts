@@ -74,11 +74,26 @@ export function documentErrors(app: FastifyInstance): void {
 }
 
 /**
+ * OpenAPI 3.0 says `nullable` does not widen an `enum`: a nullable enum lists null itself
+ * (OAI/OpenAPI-Specification#1900), or validators and generated clients refuse the null.
+ */
+function nullableEnums(node: unknown): void {
+  if (Array.isArray(node)) {
+    for (const item of node) nullableEnums(item);
+  } else if (node && typeof node === "object") {
+    const schema = node as { nullable?: unknown; enum?: unknown[] };
+    if (schema.nullable === true && Array.isArray(schema.enum) && !schema.enum.includes(null)) schema.enum = [...schema.enum, null];
+    for (const value of Object.values(node)) nullableEnums(value);
+  }
+}
+
+/**
  * zod schemas → JSON Schema for the document; an answer without a body (204) is documented
  * without content, as OpenAPI says it has none.
  */
 export const transform: SwaggerTransform = (input) => {
   const out = jsonSchemaTransform(input as Parameters<typeof jsonSchemaTransform>[0]);
+  nullableEnums(out.schema);
   const response = (out.schema as { response?: Record<string, { description?: string }> } | undefined)?.response;
   if (response?.["204"]) response["204"] = { type: "null", description: response["204"].description ?? "Done; no content" } as never;
   return out;
