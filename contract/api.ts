@@ -5,6 +5,24 @@ import { pluginSchema } from "./plugins";
 
 /** Request and response shapes that the service and the SDK agree on (SPEC §7.1). */
 
+/**
+ * Every error answer, whatever its status: `code` is stable and machine-readable (e.g.
+ * `validation_failed`, `not_found`, `rate_limited`), `message` says what to do, `details` names the
+ * fields or objects involved, `requestId` finds the request in the service log. Registered once as
+ * the OpenAPI component `Error`.
+ */
+export const errorEnvelopeSchema = z
+  .object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      details: z.unknown().optional(),
+      requestId: z.string(),
+    }),
+  })
+  .meta({ id: "Error", description: "The one error envelope of every 4xx and 5xx answer" });
+export type ErrorEnvelope = z.infer<typeof errorEnvelopeSchema>;
+
 export const descriptionSchema = z.string().max(4096);
 export const configInputSchema = z.record(z.string().max(128), z.unknown()).refine((c) => Object.keys(c).length <= 200, "at most 200 fields");
 

@@ -1,16 +1,18 @@
-import fastifyRateLimit from "@fastify/rate-limit";
 import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance } from "fastify";
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
-import { createHash, randomUUID } from "node:crypto";
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
+import { randomUUID } from "node:crypto";
+import { z } from "zod";
 import { auditRoutes } from "./audit/routes";
-import { authHook, authRoutes } from "./auth/routes";
+import { guardRequests } from "./auth/guard";
+import { authRoutes } from "./auth/routes";
 import { createAuthService } from "./auth/service";
 import { connectionRoutes } from "./connections/routes";
 import { createConnectionService } from "./connections/service";
 import type { Db } from "./db/db";
 import { AppError, frameworkErrorHandler, registerErrorHandler } from "./errors";
+import { documentErrors, errors, transform, transformObject } from "./http/openapi";
 import { scopeRoutes } from "./scopes/routes";
 import { createScopeService } from "./scopes/service";
 import type { SecretBox } from "./secrets";
@@ -19,13 +21,26 @@ import { createSharing } from "./sharing";
 export interface AppOptions {
   db: Db;
   box: SecretBox;
-  /** Requests per minute per token. */
+  /** Requests per minute per identity (user or service token), and per client address without a valid token. */
   rateLimit?: number;
   bodyLimit?: number;
   logger?: boolean | { level: string; stream?: NodeJS.WritableStream };
 }
 
 export const SERVICE_VERSION = "0.1.0";
+
+/** The groups of operations in the OpenAPI document. */
+const TAGS = [
+  { name: "service", description: "Liveness and readiness, without a token" },
+  { name: "people", description: "Users, API tokens and the roles of members at scopes" },
+  { name: "scopes", description: "Tenants, organizations and workspaces" },
+  { name: "connections", description: "Connections, the plugin catalog and connection checks" },
+  { name: "folders", description: "Folders that hold connections within a scope" },
+  { name: "grants", description: "Sharing a connection or folder with scopes below its owner" },
+  { name: "attachments", description: "What a workspace attaches, and so holds as schemas" },
+  { name: "workspaces", description: "A workspace's schemas and credentials, and where a connection is used" },
+  { name: "audit", description: "The audit log of a scope" },
+];
 
 /** Builds the service over a database; `main.ts` only starts it. */
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
@@ -50,49 +65,51 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandler(app);
+  documentErrors(app);
   app.addHook("onSend", async (req, reply) => {
     reply.header("x-request-id", req.id);
   });
 
   await app.register(fastifySwagger, {
     openapi: {
-      info: { title: "Switchyard", description: "Control plane for data-source connections", version: SERVICE_VERSION },
+      info: {
+        title: "Switchyard",
+        description: "Control plane for data-source connections. Every error answer is the envelope `Error`; see each operation for the statuses it can give.",
+        version: SERVICE_VERSION,
+        license: { name: "Apache-2.0", url: "https://www.apache.org/licenses/LICENSE-2.0" },
+      },
+      // Relative: the document is served by the service it describes, wherever that is reached.
+      servers: [{ url: "/", description: "the service serving this document" }],
+      tags: TAGS,
       components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
       security: [{ bearer: [] }],
     },
-    transform: jsonSchemaTransform,
+    transform,
+    transformObject,
   });
   await app.register(fastifySwaggerUi, { routePrefix: "/docs" });
-
-  await app.register(fastifyRateLimit, {
-    max: opts.rateLimit ?? 6000,
-    timeWindow: 60_000,
-    allowList: (req) => !req.url.startsWith("/v1/"),
-    // One bucket per token (its hash, never the token itself), or per address without one.
-    keyGenerator: (req) => {
-      const auth = req.headers.authorization;
-      return auth ? `t:${createHash("sha256").update(auth).digest("base64url").slice(0, 22)}` : `ip:${req.ip}`;
-    },
-    errorResponseBuilder: (_req, ctx) => new AppError(429, "rate_limited", `rate limit of ${ctx.max} requests per minute exceeded; retry after ${Math.ceil(ctx.ttl / 1000)} s (Retry-After)`),
-  });
 
   const scopes = createScopeService(opts.db);
   const auth = createAuthService(opts.db, scopes);
   const sharing = createSharing({ db: opts.db, scopes, box: opts.box });
   const connections = createConnectionService({ db: opts.db, scopes, box: opts.box, sharing: sharing.forConnections });
 
-  app.get("/healthz", { schema: { tags: ["service"], hide: false } }, async () => ({ status: "ok" }));
-  app.get("/readyz", { schema: { tags: ["service"] } }, async (_req, reply) => {
+  await guardRequests(app, auth, { rateLimit: opts.rateLimit ?? 6000 });
+
+  const service = { tags: ["service"], security: [] };
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  r.get("/healthz", { schema: { ...service, operationId: "getHealth", summary: "Whether the process answers (no token needed)", response: { 200: z.object({ status: z.literal("ok") }) } } }, async () => ({ status: "ok" as const }));
+  const ready = z.object({ status: z.literal("ready"), database: z.enum(["pglite", "postgres"]) });
+  r.get("/readyz", { schema: { ...service, operationId: "getReadiness", summary: "Whether the database answers (no token needed)", response: { 200: ready, ...errors(503) } } }, async () => {
     try {
       await opts.db.query("SELECT 1");
-      return { status: "ready", database: opts.db.kind };
     } catch {
-      return reply.status(503).send({ error: { code: "not_ready", message: "the database does not answer", requestId: _req.id } });
+      throw new AppError(503, "not_ready", "the database does not answer");
     }
+    return { status: "ready" as const, database: opts.db.kind };
   });
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 
-  authHook(app, auth);
   authRoutes(app, auth);
   scopeRoutes(app, scopes);
   connectionRoutes(app, connections);

@@ -29,7 +29,7 @@ export function auditRoutes(app: FastifyInstance, deps: { db: Db; scopes: ScopeS
     {
       schema: {
         tags: ["audit"],
-        summary: "The audit log of a scope and everything below it, newest first",
+        operationId: "listAuditRecords", summary: "The audit log of a scope and everything below it, newest first",
         params: scopeParams,
         querystring: cursorQuery.extend({ action: z.string().max(64).optional() }),
         response: { 200: listOf(auditRecordSchema) },

@@ -5,7 +5,6 @@ import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, Valida
 import { checkVersion, type RequestContext } from "../http/context";
 import { idempotent } from "../http/idempotency";
 import type { ScopeService } from "../scopes/service";
-import { constantTimeEqual } from "../secrets";
 import { atLeast, roleAt, type Principal, type Role } from "./principal";
 import * as store from "./store";
 import { generateToken, hashToken, tokenPrefix } from "./tokens";
@@ -36,11 +35,15 @@ export function createAuthService(db: Db, scopes: ScopeService) {
   }
 
   return {
-    /** Resolves a bearer token to a principal, or answers 401. */
+    /**
+     * Resolves a bearer token to a principal, or answers 401. Every token of a plausible length
+     * takes the same path, hash then look up by hash, so an unknown token and a known prefix with a
+     * wrong secret cannot be told apart, by answer or by timing.
+     */
     async authenticate(token: string): Promise<Principal> {
       if (token.length < 16 || token.length > 512) throw new UnauthorizedError();
-      const row = await store.findTokenByPrefix(db, tokenPrefix(token));
-      if (!row || !constantTimeEqual(row.hash, hashToken(token))) throw new UnauthorizedError();
+      const row = await store.findTokenByHash(db, tokenPrefix(token), hashToken(token));
+      if (!row) throw new UnauthorizedError();
       if (row.revoked_at) throw new UnauthorizedError("this token was revoked; create a new one");
       if (row.expires_at && new Date(row.expires_at).getTime() <= Date.now()) throw new UnauthorizedError("this token has expired; create a new one");
       const roles = new Map<string, Role>();

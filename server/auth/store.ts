@@ -3,7 +3,6 @@ import type { Role } from "./principal";
 
 export interface TokenLookupRow {
   id: string;
-  hash: string;
   user_id: string | null;
   scope_id: string | null;
   role: Role | null;
@@ -13,14 +12,18 @@ export interface TokenLookupRow {
   memberships: { s: string; r: Role }[];
 }
 
-/** One round trip: the token, its user and the user's roles. */
-export async function findTokenByPrefix(tx: Queryable, prefix: string): Promise<TokenLookupRow | undefined> {
+/**
+ * One round trip: the token whose prefix AND hash match, its user and the user's roles. A token
+ * is found by its hash, never by comparing secrets in JavaScript: an unknown token and a known
+ * prefix with a wrong secret both find no row (the prefix only picks the index entry).
+ */
+export async function findTokenByHash(tx: Queryable, prefix: string, hash: string): Promise<TokenLookupRow | undefined> {
   const { rows } = await tx.query<TokenLookupRow>(
-    `SELECT t.id, t.hash, t.user_id, t.scope_id, t.role, t.expires_at, t.revoked_at, u.is_admin,
+    `SELECT t.id, t.user_id, t.scope_id, t.role, t.expires_at, t.revoked_at, u.is_admin,
             coalesce((SELECT json_agg(json_build_object('s', m.scope_id, 'r', m.role)) FROM memberships m WHERE m.user_id = t.user_id), '[]'::json) AS memberships
        FROM tokens t LEFT JOIN users u ON u.id = t.user_id
-      WHERE t.prefix = $1`,
-    [prefix],
+      WHERE t.prefix = $1 AND t.hash = $2`,
+    [prefix, hash],
   );
   return rows[0];
 }

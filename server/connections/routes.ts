@@ -4,6 +4,7 @@ import { z } from "zod";
 import { connectionSchema, createConnectionBody, patchConnectionBody, testConfigBody, testResultSchema } from "../../contract/api";
 import { idSchema } from "../../contract/ids";
 import { pluginCatalog, pluginSchema } from "../../contract/plugins";
+import { errors } from "../http/openapi";
 import { contextOf, sendWithEtag } from "../http/context";
 import { cursorQuery, decodeCursor, encodeCursor, listOf } from "../http/pagination";
 import { scopeParams, scopeRouteId } from "../scopes/routes";
@@ -26,7 +27,7 @@ export function connectionRoutes(app: FastifyInstance, connections: ConnectionSe
     {
       schema: {
         tags,
-        summary: "The plugin catalog: each connection type's config schema and its secret fields",
+        operationId: "listPlugins", summary: "The plugin catalog: each connection type's config schema and its secret fields",
         response: { 200: z.object({ items: z.array(z.object({ type: z.string(), title: z.string(), description: z.string(), secretFields: z.array(z.string()), testable: z.boolean(), configSchema: z.record(z.string(), z.unknown()) })) }) },
       },
     },
@@ -35,7 +36,7 @@ export function connectionRoutes(app: FastifyInstance, connections: ConnectionSe
 
   r.post(
     "/v1/:kind/:id/connections",
-    { schema: { tags, summary: "Create a connection in a scope (Idempotency-Key honoured)", params: scopeParams, body: createConnectionBody, response: { 201: connectionSchema } } },
+    { schema: { tags, operationId: "createConnection", summary: "Create a connection in a scope (Idempotency-Key honoured)", params: scopeParams, body: createConnectionBody, response: { 201: connectionSchema, ...errors(403, 409, 422) } } },
     async (req, reply) => sendWithEtag(reply, await connections.create(contextOf(req), scopeRouteId(req.params), req.body), 201),
   );
 
@@ -44,7 +45,7 @@ export function connectionRoutes(app: FastifyInstance, connections: ConnectionSe
     {
       schema: {
         tags,
-        summary: "The connections a tenant or organization owns, by handle; for a workspace, those available to it (own or granted), each with availableVia",
+        operationId: "listConnections", summary: "The connections a tenant or organization owns, by handle; for a workspace, those available to it (own or granted), each with availableVia",
         params: scopeParams,
         querystring: cursorQuery.extend({ folderId: idSchema("folder").or(z.literal("none")).optional(), plugin: pluginSchema.optional() }),
         response: { 200: listOf(listedConnectionSchema) },
@@ -67,17 +68,17 @@ export function connectionRoutes(app: FastifyInstance, connections: ConnectionSe
 
   r.post(
     "/v1/:kind/:id/connections/test",
-    { schema: { tags, summary: "Check a config before creating a connection", params: scopeParams, body: testConfigBody, response: { 200: testResultSchema } } },
+    { schema: { tags, operationId: "testNewConnection", summary: "Check a config before creating a connection", params: scopeParams, body: testConfigBody, response: { 200: testResultSchema, ...errors(403) } } },
     async (req) => connections.testNew(contextOf(req), scopeRouteId(req.params), req.body.plugin, req.body.config),
   );
 
-  r.get("/v1/connections/:id", { schema: { tags, summary: "Read a connection (secrets redacted)", params: connectionParams, response: { 200: connectionSchema } } }, async (req, reply) =>
+  r.get("/v1/connections/:id", { schema: { tags, operationId: "getConnection", summary: "Read a connection (secrets redacted)", params: connectionParams, response: { 200: connectionSchema } } }, async (req, reply) =>
     sendWithEtag(reply, await connections.read(contextOf(req), req.params.id)),
   );
 
   r.patch(
     "/v1/connections/:id",
-    { schema: { tags, summary: "Change a connection: omitted secrets are kept, null clears (If-Match honoured)", params: connectionParams, body: patchConnectionBody, response: { 200: connectionSchema } } },
+    { schema: { tags, operationId: "updateConnection", summary: "Change a connection: omitted secrets are kept, null clears (If-Match honoured)", params: connectionParams, body: patchConnectionBody, response: { 200: connectionSchema, ...errors(403, 409, 412) } } },
     async (req, reply) => sendWithEtag(reply, await connections.update(contextOf(req), req.params.id, req.body)),
   );
 
@@ -86,10 +87,10 @@ export function connectionRoutes(app: FastifyInstance, connections: ConnectionSe
     {
       schema: {
         tags,
-        summary: "Delete a connection and its schema everywhere: confirm=<handle>, or dryRun=true to see what would go",
+        operationId: "deleteConnection", summary: "Delete a connection and its schema everywhere: confirm=<handle>, or dryRun=true to see what would go",
         params: connectionParams,
         querystring: z.object({ confirm: z.string().max(64).optional(), dryRun: booleanQuery.default(false) }),
-        response: { 200: deleteResultSchema },
+        response: { 200: deleteResultSchema, ...errors(403, 409, 412) },
       },
     },
     async (req, reply) => {
@@ -98,7 +99,7 @@ export function connectionRoutes(app: FastifyInstance, connections: ConnectionSe
     },
   );
 
-  r.post("/v1/connections/:id/test", { schema: { tags, summary: "Check a stored connection", params: connectionParams, response: { 200: testResultSchema } } }, async (req) =>
+  r.post("/v1/connections/:id/test", { schema: { tags, operationId: "testConnection", summary: "Check a stored connection", params: connectionParams, response: { 200: testResultSchema, ...errors(403) } } }, async (req) =>
     connections.testExisting(contextOf(req), req.params.id),
   );
 }

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { createFolderBody, folderSchema, patchFolderBody } from "../../contract/api";
 import { idSchema } from "../../contract/ids";
 import { ValidationError } from "../errors";
+import { errors } from "../http/openapi";
 import { contextOf, sendWithEtag } from "../http/context";
 import { cursorQuery, decodeCursor, encodeCursor, listOf } from "../http/pagination";
 import { page, scopeParams, scopeRouteId } from "../scopes/routes";
@@ -50,7 +51,7 @@ export function folderRoutes(app: FastifyInstance, folders: FolderService) {
 
   r.post(
     "/v1/:kind/:id/folders",
-    { schema: { tags, summary: "Create a folder in a scope, optionally below a folder of the same scope (Idempotency-Key honoured)", params: scopeParams, body: createFolderBody, response: { 201: folderSchema } } },
+    { schema: { tags, operationId: "createFolder", summary: "Create a folder in a scope, optionally below a folder of the same scope (Idempotency-Key honoured)", params: scopeParams, body: createFolderBody, response: { 201: folderSchema, ...errors(403, 409, 422) } } },
     async (req, reply) => sendWithEtag(reply, await folders.create(contextOf(req), scopeRouteId(req.params), req.body), 201),
   );
 
@@ -59,7 +60,7 @@ export function folderRoutes(app: FastifyInstance, folders: FolderService) {
     {
       schema: {
         tags,
-        summary: "The folders of a scope (all, or the children of parentId; parentId=none for the top level)",
+        operationId: "listFolders", summary: "The folders of a scope (all, or the children of parentId; parentId=none for the top level)",
         params: scopeParams,
         querystring: cursorQuery.extend({ parentId: idSchema("folder").or(z.literal("none")).optional() }),
         response: { 200: listOf(folderSchema) },
@@ -77,7 +78,7 @@ export function folderRoutes(app: FastifyInstance, folders: FolderService) {
     {
       schema: {
         tags,
-        summary: "A scope's whole tree of folders and connections, parents first, each item with its ancestor folders",
+        operationId: "getTree", summary: "A scope's whole tree of folders and connections, parents first, each item with its ancestor folders",
         params: scopeParams,
         querystring: z.object({ limit: z.coerce.number().int().min(1).max(5000).default(1000), cursor: z.string().max(512).optional() }),
         response: { 200: listOf(treeItemSchema) },
@@ -92,13 +93,13 @@ export function folderRoutes(app: FastifyInstance, folders: FolderService) {
     },
   );
 
-  r.get("/v1/folders/:id", { schema: { tags, summary: "Read a folder", params: folderParams, response: { 200: folderSchema } } }, async (req, reply) =>
+  r.get("/v1/folders/:id", { schema: { tags, operationId: "getFolder", summary: "Read a folder", params: folderParams, response: { 200: folderSchema } } }, async (req, reply) =>
     sendWithEtag(reply, await folders.read(contextOf(req), req.params.id)),
   );
 
   r.patch(
     "/v1/folders/:id",
-    { schema: { tags, summary: "Rename and/or move a folder in one change (If-Match honoured)", params: folderParams, body: patchFolderBody, response: { 200: folderSchema } } },
+    { schema: { tags, operationId: "updateFolder", summary: "Rename and/or move a folder in one change (If-Match honoured)", params: folderParams, body: patchFolderBody, response: { 200: folderSchema, ...errors(403, 409, 412) } } },
     async (req, reply) => sendWithEtag(reply, await folders.update(contextOf(req), req.params.id, req.body)),
   );
 
@@ -107,10 +108,10 @@ export function folderRoutes(app: FastifyInstance, folders: FolderService) {
     {
       schema: {
         tags,
-        summary: "Delete a folder; one with anything inside needs recursive=true; dryRun=true answers what would go (If-Match honoured)",
+        operationId: "deleteFolder", summary: "Delete a folder; one with anything inside needs recursive=true; dryRun=true answers what would go (If-Match honoured)",
         params: folderParams,
         querystring: z.object({ recursive: booleanQuery.default(false), dryRun: booleanQuery.default(false) }),
-        response: { 200: deleteResultSchema },
+        response: { 200: deleteResultSchema, ...errors(403, 409, 412) },
       },
     },
     async (req) => folders.remove(contextOf(req), req.params.id, req.query),

@@ -3,6 +3,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { ID_PREFIXES, type ScopeKind } from "../../contract/ids";
 import { ValidationError } from "../errors";
+import { errors } from "../http/openapi";
 import { contextOf, noContent, sendWithEtag } from "../http/context";
 import { cursorQuery, decodeCursor, encodeCursor, listOf } from "../http/pagination";
 import { createScopeBody, patchScopeBody, scopeSchema } from "./schemas";
@@ -34,32 +35,32 @@ export function scopeRoutes(app: FastifyInstance, scopes: ScopeService) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const tags = ["scopes"];
 
-  r.post("/v1/tenants", { schema: { tags, summary: "Create a tenant (platform administrators)", body: createScopeBody, response: { 201: scopeSchema } } }, async (req, reply) =>
+  r.post("/v1/tenants", { schema: { tags, operationId: "createTenant", summary: "Create a tenant (platform administrators)", body: createScopeBody, response: { 201: scopeSchema, ...errors(403, 409, 422) } } }, async (req, reply) =>
     sendWithEtag(reply, await scopes.createTenant(contextOf(req), req.body), 201),
   );
-  r.get("/v1/tenants", { schema: { tags, summary: "Tenants the caller has a role in", querystring: cursorQuery, response: { 200: listOf(scopeSchema) } } }, async (req) =>
+  r.get("/v1/tenants", { schema: { tags, operationId: "listTenants", summary: "Tenants the caller has a role in", querystring: cursorQuery, response: { 200: listOf(scopeSchema) } } }, async (req) =>
     page(await scopes.tenants(contextOf(req), req.query.limit + 1, decodeCursor(req.query.cursor)), req.query.limit),
   );
 
   const childParams = z.object({ id: z.string().max(64) });
-  r.post("/v1/tenants/:id/orgs", { schema: { tags, summary: "Create an organization in a tenant", params: childParams, body: createScopeBody, response: { 201: scopeSchema } } }, async (req, reply) =>
+  r.post("/v1/tenants/:id/orgs", { schema: { tags, operationId: "createOrg", summary: "Create an organization in a tenant", params: childParams, body: createScopeBody, response: { 201: scopeSchema, ...errors(403, 409, 422) } } }, async (req, reply) =>
     sendWithEtag(reply, await scopes.createChild(contextOf(req), scopeRouteId({ kind: "tenants", id: req.params.id }), "org", req.body), 201),
   );
-  r.post("/v1/orgs/:id/workspaces", { schema: { tags, summary: "Create a workspace in an organization", params: childParams, body: createScopeBody, response: { 201: scopeSchema } } }, async (req, reply) =>
+  r.post("/v1/orgs/:id/workspaces", { schema: { tags, operationId: "createWorkspace", summary: "Create a workspace in an organization", params: childParams, body: createScopeBody, response: { 201: scopeSchema, ...errors(403, 409, 422) } } }, async (req, reply) =>
     sendWithEtag(reply, await scopes.createChild(contextOf(req), scopeRouteId({ kind: "orgs", id: req.params.id }), "workspace", req.body), 201),
   );
 
-  r.get("/v1/:kind/:id", { schema: { tags, summary: "Read a tenant, organization or workspace", params: scopeParams, response: { 200: scopeSchema } } }, async (req, reply) =>
+  r.get("/v1/:kind/:id", { schema: { tags, operationId: "getScope", summary: "Read a tenant, organization or workspace", params: scopeParams, response: { 200: scopeSchema } } }, async (req, reply) =>
     sendWithEtag(reply, await scopes.read(contextOf(req), scopeRouteId(req.params))),
   );
-  r.patch("/v1/:kind/:id", { schema: { tags, summary: "Rename a scope or change its title (If-Match honoured)", params: scopeParams, body: patchScopeBody, response: { 200: scopeSchema } } }, async (req, reply) =>
+  r.patch("/v1/:kind/:id", { schema: { tags, operationId: "updateScope", summary: "Rename a scope or change its title (If-Match honoured)", params: scopeParams, body: patchScopeBody, response: { 200: scopeSchema, ...errors(403, 409, 412) } } }, async (req, reply) =>
     sendWithEtag(reply, await scopes.update(contextOf(req), scopeRouteId(req.params), req.body)),
   );
-  r.delete("/v1/:kind/:id", { schema: { tags, summary: "Delete an empty scope (If-Match honoured)", params: scopeParams, response: noContent } }, async (req, reply) => {
+  r.delete("/v1/:kind/:id", { schema: { tags, operationId: "deleteScope", summary: "Delete an empty scope (If-Match honoured)", params: scopeParams, response: { ...noContent, ...errors(403, 409, 412) } } }, async (req, reply) => {
     await scopes.remove(contextOf(req), scopeRouteId(req.params));
     return reply.status(204).send(null);
   });
-  r.get("/v1/:kind/:id/children", { schema: { tags, summary: "The organizations of a tenant or the workspaces of an organization", params: scopeParams, querystring: cursorQuery, response: { 200: listOf(scopeSchema) } } }, async (req) =>
+  r.get("/v1/:kind/:id/children", { schema: { tags, operationId: "listChildScopes", summary: "The organizations of a tenant or the workspaces of an organization", params: scopeParams, querystring: cursorQuery, response: { 200: listOf(scopeSchema) } } }, async (req) =>
     page(await scopes.children(contextOf(req), scopeRouteId(req.params), req.query.limit + 1, decodeCursor(req.query.cursor)), req.query.limit),
   );
 }

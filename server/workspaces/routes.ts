@@ -5,6 +5,7 @@ import { workspaceSchemaItem } from "../../contract/api";
 import { handleSchema } from "../../contract/handles";
 import { idSchema } from "../../contract/ids";
 import { ValidationError } from "../errors";
+import { errors } from "../http/openapi";
 import { contextOf } from "../http/context";
 import { cursorQuery, decodeCursor, encodeCursor, listOf } from "../http/pagination";
 import type { WorkspaceViewService } from "./service";
@@ -42,7 +43,7 @@ export function workspaceRoutes(app: FastifyInstance, view: WorkspaceViewService
     {
       schema: {
         tags,
-        summary: "A workspace's schemas: direct, indirect (naming the folder) or conflict (naming the holder); include=available adds available, unattached connections",
+        operationId: "listWorkspaceSchemas", summary: "A workspace's schemas: direct, indirect (naming the folder) or conflict (naming the holder); include=available adds available, unattached connections",
         params: workspaceParams,
         querystring: cursorQuery.extend({ include: z.enum(["available"]).optional() }),
         response: { 200: listOf(workspaceSchemaItem) },
@@ -60,9 +61,9 @@ export function workspaceRoutes(app: FastifyInstance, view: WorkspaceViewService
     {
       schema: {
         tags,
-        summary: "The decrypted config of the connection that is schema {handle} of the workspace (editors; every read is audited)",
+        operationId: "getCredentials", summary: "The decrypted config of the connection that is schema {handle} of the workspace (editors; every read is audited)",
         params: workspaceParams.extend({ handle: handleSchema }),
-        response: { 200: credentialsSchema },
+        response: { 200: credentialsSchema, ...errors(403) },
       },
     },
     async (req, reply) => {
@@ -76,7 +77,7 @@ export function workspaceRoutes(app: FastifyInstance, view: WorkspaceViewService
     {
       schema: {
         tags,
-        summary: "The workspaces whose schemas include a connection, and how (direct, indirect through a folder, or conflict)",
+        operationId: "listConnectionWorkspaces", summary: "The workspaces whose schemas include a connection, and how (direct, indirect through a folder, or conflict)",
         params: connectionParams,
         querystring: cursorQuery,
         response: { 200: listOf(connectionWorkspaceSchema) },

@@ -22,6 +22,24 @@ export interface CallOptions {
   rawBody?: string;
 }
 
+/** One request and its answer, as the service routed and sent it (for checking against the OpenAPI document). */
+export interface Exchange {
+  method: string;
+  /** The route that answered, as Fastify spells it (`/v1/:kind/:id`); undefined when none matched. */
+  route?: string;
+  url: string;
+  status: number;
+  contentType?: string;
+  body: string;
+}
+
+export interface StartOptions {
+  rateLimit?: number;
+  bodyLimit?: number;
+  /** Keep every exchange in `exchanges`. */
+  record?: boolean;
+}
+
 /** A service on a fresh database, driven through `app.inject()`, with every log line kept. */
 export class TestApp {
   private constructor(
@@ -31,9 +49,16 @@ export class TestApp {
     readonly database: TestDatabase,
     readonly app: FastifyInstance,
     readonly adminToken: string,
+    private readonly recorder?: { exchanges: Exchange[]; routes: Map<string, string | undefined> },
   ) {}
 
-  static async start(kind: DbKind, opts: { rateLimit?: number; bodyLimit?: number } = {}): Promise<TestApp> {
+  /** Every exchange made through call(), when started with `record`. */
+  get exchanges(): Exchange[] {
+    if (!this.recorder) throw new Error("start the TestApp with { record: true } to keep its exchanges");
+    return this.recorder.exchanges;
+  }
+
+  static async start(kind: DbKind, opts: StartOptions = {}): Promise<TestApp> {
     const database = await freshDatabase(kind);
     const lines: string[] = [];
     const stream = new Writable({
@@ -46,7 +71,15 @@ export class TestApp {
     const app = await buildApp({ db: database.db, box, rateLimit: opts.rateLimit ?? 1_000_000, bodyLimit: opts.bodyLimit, logger: { level: "info", stream } });
     const adminToken = `sy_admin${randomBytes(6).toString("hex")}_${randomBytes(16).toString("hex")}`;
     await createAuthService(database.db, createScopeService(database.db)).bootstrap(adminToken);
-    return new TestApp(lines, kind, database, app, adminToken);
+    const exchanges: Exchange[] = [];
+    const routes = new Map<string, string | undefined>();
+    if (opts.record) {
+      // The route that answered, by request id; the body is recorded as sent on the wire (call()).
+      app.addHook("onSend", async (req) => {
+        routes.set(req.id, req.routeOptions.url);
+      });
+    }
+    return new TestApp(lines, kind, database, app, adminToken, opts.record ? { exchanges, routes } : undefined);
   }
 
   get db() {
@@ -67,6 +100,12 @@ export class TestApp {
       body = res.body ? JSON.parse(res.body) : undefined;
     } catch {
       body = res.body;
+    }
+    if (this.recorder) {
+      const id = String(res.headers["x-request-id"]);
+      const contentType = res.headers["content-type"];
+      this.recorder.exchanges.push({ method, route: this.recorder.routes.get(id), url, status: res.statusCode, contentType: contentType === undefined ? undefined : String(contentType), body: res.body });
+      this.recorder.routes.delete(id);
     }
     return { status: res.statusCode, body: body as T, headers: res.headers as Record<string, string | string[] | undefined>, raw: res.body };
   }
@@ -132,7 +171,7 @@ export function scopePath(scope: { id: string; kind: string }): string {
  * Declares the suite once per database. The PostgreSQL run is skipped where no server is
  * reachable, except in CI (CI=true), where that is a failure.
  */
-export function describeEachDb(title: string, body: (ctx: { readonly t: TestApp; kind: DbKind }) => void, opts: { rateLimit?: number; bodyLimit?: number } = {}) {
+export function describeEachDb(title: string, body: (ctx: { readonly t: TestApp; kind: DbKind }) => void, opts: StartOptions = {}) {
   for (const kind of ["pglite", "postgres"] as DbKind[]) {
     if (process.env.SWITCHYARD_TEST_DB && process.env.SWITCHYARD_TEST_DB !== kind) continue;
     describe(`${title} [${kind}]`, function () {

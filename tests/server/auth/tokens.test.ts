@@ -105,6 +105,18 @@ describeEachDb("API tokens (SPEC §1)", (ctx) => {
     }
   });
 
+  it("an unknown token and a known prefix with a wrong secret answer the same 401", async () => {
+    const { created } = await newUserToken();
+    const answers = [];
+    for (const token of [created.token.slice(0, 12) + "x".repeat(created.token.length - 12), `sy_unknown00_${"x".repeat(created.token.length - 13)}`]) {
+      const res = await ctx.t.get("/v1/me", { token });
+      answers.push({ status: res.status, code: res.body.error.code, message: res.body.error.message, keys: Object.keys(res.body.error).sort() });
+    }
+    expect(answers[0]).to.deep.equal(answers[1]);
+    expect(answers[0]).to.include({ status: 401, code: "unauthorized" });
+    expect((await ctx.t.get("/v1/me", { token: created.token })).status).to.equal(200);
+  });
+
   describe("service tokens", () => {
     it("a service token is bound to one scope with one role: it acts with that role there and below, nowhere else", async () => {
       const svc = await ctx.t.expect(201, "POST", "/v1/tokens", { body: { scopeId: h.org.id, role: "operator", name: "deployer" } });
