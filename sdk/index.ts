@@ -5,3 +5,4 @@
  */
 export { Connection, Folder, Grant, SchemaAttachment } from "./resources";
 export type { ConnectionArgs, FolderArgs, GrantArgs, SchemaAttachmentArgs } from "./resources";
+export { aws, azure, gcp, CloudAccessError } from "./clouds";
