@@ -34,28 +34,27 @@ export async function readFolders(opts: ReadFoldersOptions): Promise<HierarchySn
   const top = opts?.parent ?? "";
   if (!/^(organizations|folders)\/\d+$/.test(top)) throw new Error(`readFolders: parent must be "organizations/<number>" or "folders/<number>", got "${top}"`);
   const rm = await import("@google-cloud/resource-manager");
-  const clientConfig = retryConfig(opts.retry);
-  const make = <T>(Client: new (o: ClientOptions) => T, service: string) => new Client({ fallback: true, ...opts.clientOptions, clientConfig: clientConfig(service) });
-  const folders = make(rm.FoldersClient, "Folders");
-  const projects = make(rm.ProjectsClient, "Projects");
+  const call = callOptions(opts.retry);
+  const folders = new rm.FoldersClient({ fallback: true, ...opts.clientOptions });
+  const projects = new rm.ProjectsClient({ fallback: true, ...opts.clientOptions });
   try {
     let root: HierarchyNode;
     if (top.startsWith("organizations/")) {
-      const organizations = make(rm.OrganizationsClient, "Organizations");
-      const [org] = await denied("organizations.get", "resourcemanager.organizations.get", () => organizations.getOrganization({ name: top }));
+      const organizations = new rm.OrganizationsClient({ fallback: true, ...opts.clientOptions });
+      const [org] = await denied("organizations.get", "resourcemanager.organizations.get", () => organizations.getOrganization({ name: top }, call));
       await organizations.close();
       root = { id: top, kind: "folder", name: org.displayName || top, parentId: null, meta: { state: org.state, directoryCustomerId: org.directoryCustomerId } };
     } else {
-      const [folder] = await denied("folders.get", "resourcemanager.folders.get", () => folders.getFolder({ name: top }));
+      const [folder] = await denied("folders.get", "resourcemanager.folders.get", () => folders.getFolder({ name: top }, call));
       root = { ...folderNode(folder), parentId: null };
     }
     const nodes = await walk([root], opts.concurrency ?? 4, async (parent) => {
       const found: HierarchyNode[] = [];
       await denied("folders.list", "resourcemanager.folders.list", async () => {
-        for await (const f of folders.listFoldersAsync({ parent })) found.push(folderNode(f));
+        for await (const f of folders.listFoldersAsync({ parent }, { ...call, autoPaginate: false })) found.push(folderNode(f));
       });
       await denied("projects.list", "resourcemanager.projects.list", async () => {
-        for await (const p of projects.listProjectsAsync({ parent })) if (opts.includeClosed || p.state === "ACTIVE") found.push(projectNode(p));
+        for await (const p of projects.listProjectsAsync({ parent }, { ...call, autoPaginate: false })) if (opts.includeClosed || p.state === "ACTIVE") found.push(projectNode(p));
       });
       return found;
     });
@@ -65,41 +64,35 @@ export async function readFolders(opts: ReadFoldersOptions): Promise<HierarchySn
   }
 }
 
-/** Per-service gax settings: retry 429 RESOURCE_EXHAUSTED and UNAVAILABLE with exponential backoff. */
-function retryConfig(retry: ReadFoldersOptions["retry"] = {}) {
-  const params = {
-    initial_retry_delay_millis: retry.initialDelayMs ?? 1000,
-    retry_delay_multiplier: 2,
-    max_retry_delay_millis: retry.maxDelayMs ?? 60_000,
-    initial_rpc_timeout_millis: 60_000,
-    rpc_timeout_multiplier: 1,
-    max_rpc_timeout_millis: 60_000,
-    total_timeout_millis: retry.totalTimeoutMs ?? 600_000,
-  };
-  const method = { retry_codes_name: "throttled", retry_params_name: "throttled" };
-  const methods: Record<string, Record<string, typeof method>> = {
-    Folders: { GetFolder: method, ListFolders: method },
-    Projects: { ListProjects: method },
-    Organizations: { GetOrganization: method },
-  };
-  return (service: string) => ({
-    interfaces: {
-      [`google.cloud.resourcemanager.v3.${service}`]: {
-        retry_codes: { throttled: ["RESOURCE_EXHAUSTED", "UNAVAILABLE", "DEADLINE_EXCEEDED"] },
-        retry_params: { throttled: params },
-        methods: methods[service],
+/**
+ * Call options that retry throttled (RESOURCE_EXHAUSTED, HTTP 429) and unavailable calls with
+ * exponential backoff. Both code families are listed: over REST, google-gax 5 reports the HTTP
+ * status in `err.code` (googleapis/gax-nodejs#1803), over gRPC the gRPC status.
+ */
+function callOptions(retry: ReadFoldersOptions["retry"] = {}) {
+  return {
+    retry: {
+      retryCodes: [8, 14, 4, 429, 502, 503, 504],
+      backoffSettings: {
+        initialRetryDelayMillis: retry.initialDelayMs ?? 1000,
+        retryDelayMultiplier: 2,
+        maxRetryDelayMillis: retry.maxDelayMs ?? 60_000,
+        initialRpcTimeoutMillis: 60_000,
+        rpcTimeoutMultiplier: 1,
+        maxRpcTimeoutMillis: 60_000,
+        totalTimeoutMillis: retry.totalTimeoutMs ?? 600_000,
       },
     },
-  });
+  };
 }
 
 async function denied<T>(call: string, permission: string, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (err) {
-    const code = (err as { code?: number }).code;
-    // gRPC status codes, which google-gax also uses over REST: 7 PERMISSION_DENIED, 16 UNAUTHENTICATED.
-    if (code === 7 || code === 16) {
+    const { code, status } = err as { code?: unknown; status?: unknown };
+    // gRPC 7 PERMISSION_DENIED and 16 UNAUTHENTICATED, or their HTTP statuses over REST.
+    if ([7, 16, 401, 403].includes(Number(code)) || [401, 403].includes(Number(status))) {
       throw new CloudAccessError("gcp", call, permission, `Google Cloud Resource Manager ${call} was denied (${(err as Error).message}): the caller needs ${permission}. Grant it the Folder Viewer role (roles/resourcemanager.folderViewer) and Browser role (roles/browser) on the organization or folder read, which give ${PERMISSIONS}.`);
     }
     throw err;
