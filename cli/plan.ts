@@ -19,7 +19,7 @@ export function summaryLine(plan: SyncPlan): string {
 
 /** The plan as a table, one row per change (unchanged objects are only counted). */
 export function planTable(plan: SyncPlan): string {
-  const table = new Table({ head: ["op", "kind", "cloud id", "object id", "change"], style: { head: [], border: [] }, wordWrap: true, colWidths: [null, null, null, null, 60] as unknown as number[] });
+  const table = new Table({ head: ["op", "kind", "cloud id", "object id", "change"], style: { head: [], border: [] } });
   for (const o of plan.operations ?? []) {
     if (o.op === "unchanged") continue;
     table.push([o.op, o.kind, o.cloudId, o.objectId ?? "", change(o.before, o.after)]);
