@@ -7,3 +7,4 @@ export { Connection, Folder, Grant, SchemaAttachment } from "./resources";
 export type { ConnectionArgs, FolderArgs, GrantArgs, SchemaAttachmentArgs } from "./resources";
 export { Member, Organization, Workspace } from "./scopes";
 export type { MemberArgs, OrganizationArgs, WorkspaceArgs } from "./scopes";
+export { aws, azure, gcp, CloudAccessError } from "./clouds";
