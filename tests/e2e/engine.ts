@@ -265,7 +265,7 @@ export function installedPackages(): Promise<string> {
  */
 export function planRecorder() {
     const steps = new Map<string, string[]>();
-    const detailed = new Map<string, Record<string, { kind: string }>>();
+    const detailed = new Map<string, Record<string, { diffKind: string }>>();
     const errors: string[] = [];
     const keyOf = (type: string, urn: string) => `${type.replace("pulumi-nodejs:dynamic/switchyard:", "")}::${urn.split("::").pop()}`;
     return {
@@ -274,7 +274,7 @@ export function planRecorder() {
             if (m) {
                 const key = keyOf(m.type, m.urn);
                 steps.set(key, [...(steps.get(key) ?? []), m.op]);
-                if (m.detailedDiff) detailed.set(key, m.detailedDiff as unknown as Record<string, { kind: string }>);
+                if (m.detailedDiff) detailed.set(key, m.detailedDiff as Record<string, { diffKind: string }>);
             }
             const d = e.diagnosticEvent;
             if (d && d.severity === "error") errors.push(d.message);
@@ -285,7 +285,7 @@ export function planRecorder() {
         },
         /** Kinds of the detailed diff of a resource's step, e.g. { title: "update" }. */
         diff(kind: string, name: string): Record<string, string> {
-            return Object.fromEntries(Object.entries(detailed.get(`${kind}::${name}`) ?? {}).map(([p, d]) => [p, d.kind]));
+            return Object.fromEntries(Object.entries(detailed.get(`${kind}::${name}`) ?? {}).map(([p, d]) => [p, d.diffKind]));
         },
         /** Every step planned, as "Kind::name" → ops. */
         all(): Record<string, string> {
