@@ -3,3 +3,4 @@ export * from "./handles";
 export * from "./plugins";
 export * from "./api";
 export * from "./hierarchy";
+export * from "./mirror";
