@@ -4,3 +4,4 @@ export * from "./plugins";
 export * from "./api";
 export * from "./hierarchy";
 export * from "./mirror";
+export * from "./integrations";

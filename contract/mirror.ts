@@ -38,6 +38,19 @@ export const DEFAULT_CONNECTION_TEMPLATES: Record<Cloud, ConnectionTemplate> = {
   gcp: { plugin: "gcp", config: { projectId: "{id}" } },
 };
 
+/**
+ * A template with the cloud's defaults filled in where the user gave nothing (same plugin only):
+ * e.g. an Azure template `{ tenantId, clientId, clientSecret }` gets `subscriptionId: "{id}"`.
+ */
+export function withDefaults(cloud: Cloud, template: ConnectionTemplate): ConnectionTemplate {
+  const defaults = DEFAULT_CONNECTION_TEMPLATES[cloud];
+  if (template.plugin !== defaults.plugin) return template;
+  // AWS: a user who chose access keys does not also get the default role
+  const base = { ...defaults.config };
+  if (cloud === "aws" && ("accessKeyId" in template.config || "secretAccessKey" in template.config)) delete base.roleArn;
+  return { plugin: template.plugin, config: { ...base, ...template.config } };
+}
+
 /** A handle prefix: empty, or the start of a handle (letters, digits, single underscores; may end with one). */
 export const HANDLE_PREFIX_PATTERN = /^(?:[a-z][a-z0-9]*(?:_[a-z0-9]+)*_?)?$/;
 export const handlePrefixSchema = z.string().max(40).regex(HANDLE_PREFIX_PATTERN, "a handle prefix is lower-case letters, digits and single underscores, starting with a letter (it may end with _)");

@@ -11,6 +11,8 @@ import { connectionRoutes } from "./connections/routes";
 import { createConnectionService } from "./connections/service";
 import type { Db } from "./db/db";
 import { AppError, frameworkErrorHandler, registerErrorHandler } from "./errors";
+import { integrationRoutes } from "./integrations/routes";
+import { createIntegrationService } from "./integrations/service";
 import { scopeRoutes } from "./scopes/routes";
 import { createScopeService } from "./scopes/service";
 import type { SecretBox } from "./secrets";
@@ -97,6 +99,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   scopeRoutes(app, scopes);
   connectionRoutes(app, connections);
   sharing.routes(app, connections);
+  integrationRoutes(app, createIntegrationService({ db: opts.db, scopes, box: opts.box }));
   auditRoutes(app, { db: opts.db, scopes });
 
   return app;
