@@ -124,6 +124,20 @@ describeEachDb("integrations: sync (SPEC §6.2–6.3)", (ctx) => {
     expect(await schemaStates(t, ws2.id)).to.deep.equal([]);
   });
 
+  it("a changed template updates every connection's config at the next sync (op update, config redacted)", async () => {
+    const t = ctx.t;
+    const { org } = await t.hierarchy();
+    const int = await createIntegration(t, org, awsIntegrationBody("estate_tpl"));
+    await syncOk(t, int.id, estate(1, 3));
+    await t.expect(200, "PATCH", `/v1/integrations/${int.id}`, { body: { config: { connection: { config: { regions: ["eu-west-1"], externalId: "ext-{name}" } } } } });
+    const result = await syncOk(t, int.id, estate(1, 3));
+    expect(result.summary).to.deep.equal({ create: 0, update: 3, move: 0, rename: 0, delete: 0, unchanged: 2 });
+    const op = result.operations.find((o: { cloudId: string }) => o.cloudId === account(2));
+    expect(op).to.deep.include({ op: "update", changes: ["update"] });
+    expect(op.after.config).to.deep.include({ regions: ["eu-west-1"], externalId: "ext-account 2" });
+    expect((await managed(t, int.id)).connections.get(account(2))!.config).to.deep.include({ roleArn: `arn:aws:iam::${account(2)}:role/switchyard`, regions: ["eu-west-1"] });
+  });
+
   it("dry run answers the same plan and changes nothing", async () => {
     const t = ctx.t;
     const { org } = await t.hierarchy();
