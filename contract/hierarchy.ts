@@ -31,3 +31,48 @@ export const hierarchySnapshotSchema = z.strictObject({
   nodes: z.array(hierarchyNodeSchema).max(MAX_SNAPSHOT_NODES),
 });
 export type HierarchySnapshot = z.infer<typeof hierarchySnapshotSchema>;
+
+export interface HierarchyProblem {
+  /** The id of the node at fault. */
+  nodeId: string;
+  problem: string;
+}
+
+/**
+ * What makes a snapshot unusable (SPEC §6.1), each naming the node: a repeated id, a parent that
+ * is missing or is a leaf, a cycle, an empty name. Empty when the snapshot is a forest.
+ */
+export function hierarchyProblems(snapshot: Pick<HierarchySnapshot, "nodes">): HierarchyProblem[] {
+  const problems: HierarchyProblem[] = [];
+  const byId = new Map<string, HierarchyNode>();
+  for (const node of snapshot.nodes) {
+    if (byId.has(node.id)) problems.push({ nodeId: node.id, problem: `node id "${node.id}" appears more than once` });
+    else byId.set(node.id, node);
+    if (node.name.trim() === "") problems.push({ nodeId: node.id, problem: `node "${node.id}" has an empty name` });
+  }
+  for (const node of byId.values()) {
+    if (node.parentId === null) continue;
+    const parent = byId.get(node.parentId);
+    if (!parent) problems.push({ nodeId: node.id, problem: `node "${node.id}" names parent "${node.parentId}", which is not in the snapshot` });
+    else if (parent.kind === "leaf") problems.push({ nodeId: node.id, problem: `node "${node.id}" names parent "${node.parentId}", which is a leaf (only folders have children)` });
+  }
+  // A cycle: walking up from a node meets a node already on the walk. Each node is walked once.
+  const state = new Map<string, "walking" | "done">();
+  for (const start of byId.values()) {
+    const walk: string[] = [];
+    let id: string | null = start.id;
+    while (id !== null && byId.has(id) && state.get(id) !== "done") {
+      if (state.get(id) === "walking") {
+        const cycle = walk.slice(walk.indexOf(id));
+        const first = [...cycle].sort()[0];
+        problems.push({ nodeId: first, problem: `nodes ${cycle.map((c) => `"${c}"`).join(" → ")} form a cycle through their parentId` });
+        break;
+      }
+      state.set(id, "walking");
+      walk.push(id);
+      id = byId.get(id)!.parentId;
+    }
+    for (const w of walk) state.set(w, "done");
+  }
+  return problems;
+}

@@ -4,3 +4,5 @@ export * from "./plugins";
 export * from "./api";
 export * from "./hierarchy";
 export * from "./roles";
+export * from "./mirror";
+export * from "./integrations";

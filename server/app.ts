@@ -13,6 +13,8 @@ import { createConnectionService } from "./connections/service";
 import type { Db } from "./db/db";
 import { AppError, frameworkErrorHandler, registerErrorHandler } from "./errors";
 import { documentErrors, errors, transform, transformObject } from "./http/openapi";
+import { integrationRoutes } from "./integrations/routes";
+import { createIntegrationService } from "./integrations/service";
 import { scopeRoutes } from "./scopes/routes";
 import { createScopeService } from "./scopes/service";
 import type { SecretBox } from "./secrets";
@@ -114,6 +116,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   scopeRoutes(app, scopes);
   connectionRoutes(app, connections);
   sharing.routes(app, connections);
+  integrationRoutes(app, createIntegrationService({ db: opts.db, scopes, box: opts.box }));
   auditRoutes(app, { db: opts.db, scopes });
 
   return app;

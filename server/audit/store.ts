@@ -59,3 +59,27 @@ export async function listAudit(tx: Queryable, scopeId: string, limit: number, b
   );
   return rows;
 }
+
+/** Writes many audit records in one statement (an integration sync touching thousands of objects). */
+export async function insertAudits(tx: Queryable, entries: AuditEntry[]): Promise<void> {
+  if (!entries.length) return;
+  const rows = entries.map((e) => ({
+    tenant_id: e.tenantId,
+    scope_path: e.scopePath,
+    actor_id: e.actorId,
+    action: e.action,
+    target_type: e.targetType,
+    target_id: e.targetId,
+    before: e.before ?? null,
+    after: e.after ?? null,
+    request_id: e.requestId ?? null,
+  }));
+  await tx.query(
+    `INSERT INTO audit_log (tenant_id, scope_path, actor_id, action, target_type, target_id, before, after, request_id)
+     SELECT e.v->>'tenant_id', ARRAY(SELECT jsonb_array_elements_text(e.v->'scope_path')), e.v->>'actor_id', e.v->>'action', e.v->>'target_type', e.v->>'target_id',
+            nullif(e.v->'before', 'null'::jsonb), nullif(e.v->'after', 'null'::jsonb), e.v->>'request_id'
+       FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS e(v, n)
+      ORDER BY e.n`,
+    [JSON.stringify(rows)],
+  );
+}

@@ -168,8 +168,10 @@ export function createConnectionService(deps: { db: Db; scopes: ScopeService; bo
         if (patch.folderId !== undefined || patch.handle !== undefined) await lockTenantSharing(tx, (await visible(tx, ctx, id, "operator")).scope.tenantId);
         const { row, scope } = await visible(tx, ctx, id, "operator", true);
         checkVersion("this connection", row.version, ctx.ifMatch);
-        if (row.managed_by && (patch.folderId !== undefined || patch.handle !== undefined)) {
-          throw new ConflictError(`connection ${id} is managed by integration ${row.managed_by}: its place and handle follow the integration`, { integrationId: row.managed_by });
+        // What a sync sets (place, handle, title, config) is read-only for everyone else; the description is not.
+        const synced = (["folderId", "handle", "title", "config"] as const).filter((f) => patch[f] !== undefined);
+        if (row.managed_by && synced.length) {
+          throw new ConflictError(`connection ${id} is managed by integration ${row.managed_by}: its ${synced.join(", ")} follow the integration (change the integration instead)`, { integrationId: row.managed_by, objectId: id, fields: synced });
         }
         const moved = patch.folderId !== undefined && patch.folderId !== row.folder_id;
         const renamed = patch.handle !== undefined && patch.handle !== row.handle;

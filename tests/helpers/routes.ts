@@ -18,6 +18,8 @@ export interface Target {
   memberId: string;
   /** A service token bound to the scope. */
   serviceTokenId: string;
+  /** An integration of the scope (tenants and organizations only). */
+  integration?: { id: string; handle: string };
 }
 
 export interface ScopedRoute {
@@ -38,6 +40,8 @@ export interface ScopedRoute {
 }
 
 const ALL: ScopeKind[] = ["tenant", "org", "workspace"];
+/** Scopes that own integrations. */
+const OWNERS: ScopeKind[] = ["tenant", "org"];
 
 export const SCOPED_ROUTES: ScopedRoute[] = [
   { method: "GET", openapi: "/v1/{kind}/{id}", levels: ALL, needs: "viewer", url: (t) => `/v1/${t.path}`, allowed: 200 },
@@ -60,6 +64,21 @@ export const SCOPED_ROUTES: ScopedRoute[] = [
   { method: "DELETE", openapi: "/v1/connections/{id}", levels: ALL, needs: "operator", url: (t) => `/v1/connections/${t.connection.id}?dryRun=true`, allowed: 200 },
   { method: "DELETE", openapi: "/v1/connections/{id}", levels: ALL, needs: "operator", url: (t) => `/v1/connections/${t.connection.id}?confirm=${t.connection.handle}`, staleIfMatch: true, allowed: 412 },
   { method: "POST", openapi: "/v1/connections/{id}/test", levels: ALL, needs: "editor", url: (t) => `/v1/connections/${t.connection.id}/test`, allowed: 200 },
+  { method: "GET", openapi: "/v1/{kind}/{id}/integrations", levels: ALL, needs: "viewer", url: (t) => `/v1/${t.path}/integrations`, allowed: 200 },
+  { method: "POST", openapi: "/v1/{kind}/{id}/integrations", levels: OWNERS, needs: "owner", url: (t) => `/v1/${t.path}/integrations`, body: (_t, n) => ({ type: "aws", handle: `matrix_int_${n}`, config: { connection: { config: {} } } }), allowed: 201 },
+  { method: "GET", openapi: "/v1/integrations/{id}", levels: OWNERS, needs: "viewer", url: (t) => `/v1/integrations/${t.integration!.id}`, allowed: 200 },
+  { method: "PATCH", openapi: "/v1/integrations/{id}", levels: OWNERS, needs: "owner", url: (t) => `/v1/integrations/${t.integration!.id}`, body: () => ({ title: "renamed" }), staleIfMatch: true, allowed: 412 },
+  { method: "DELETE", openapi: "/v1/integrations/{id}", levels: OWNERS, needs: "owner", url: (t) => `/v1/integrations/${t.integration!.id}?dryRun=true`, allowed: 200 },
+  { method: "DELETE", openapi: "/v1/integrations/{id}", levels: OWNERS, needs: "owner", url: (t) => `/v1/integrations/${t.integration!.id}?confirm=${t.integration!.handle}`, staleIfMatch: true, allowed: 412 },
+  {
+    method: "POST",
+    openapi: "/v1/integrations/{id}/sync",
+    levels: OWNERS,
+    needs: "owner",
+    url: (t) => `/v1/integrations/${t.integration!.id}/sync?dryRun=true`,
+    body: () => ({ cloud: "aws", nodes: [{ id: "r-root", kind: "folder", name: "Root", parentId: null }, { id: "123456789012", kind: "leaf", name: "prod", parentId: "r-root" }] }),
+    allowed: 200,
+  },
   { method: "GET", openapi: "/v1/{kind}/{id}/audit", levels: ALL, needs: "viewer", url: (t) => `/v1/${t.path}/audit`, allowed: 200 },
 ];
 
@@ -86,8 +105,8 @@ export const UNSCOPED_ROUTES: UnscopedRoute[] = [
 /** Service routes, public by design. */
 export const PUBLIC_ROUTES = ["GET /healthz", "GET /readyz"];
 
-/** Routes of the sharing model (folders, grants, attachments, a workspace's view, integrations): guarded by their own tests. */
-export const SHARING_ROUTE = /^\/v1\/(folders|grants|attachments|integrations)\b|\/(folders|tree|grants|attachments|schemas|integrations|credentials)\b|^\/v1\/workspaces\/\{id\}\/connections|^\/v1\/connections\/\{id\}\/workspaces$/;
+/** Routes of the sharing model (folders, grants, attachments, a workspace's view): guarded by their own tests. */
+export const SHARING_ROUTE = /^\/v1\/(folders|grants|attachments)\b|\/(folders|tree|grants|attachments|schemas|credentials)\b|^\/v1\/workspaces\/\{id\}\/connections|^\/v1\/connections\/\{id\}\/workspaces$/;
 
 /** Makes a scope into a route target: a connection in it, a bystander member and a service token. */
 export async function makeTarget(t: TestApp, scope: { id: string; kind: ScopeKind }, bystanderId: string): Promise<Target> {
@@ -95,11 +114,15 @@ export async function makeTarget(t: TestApp, scope: { id: string; kind: ScopeKin
   const connection = await t.expect(201, "POST", `/v1/${path}/connections`, { body: { plugin: "custom", handle: "matrix_conn", config: {} } });
   await t.expect(200, "PUT", `/v1/${path}/members/${bystanderId}`, { body: { role: "viewer" } });
   const svc = await t.expect(201, "POST", "/v1/tokens", { body: { scopeId: scope.id, role: "viewer", name: "bystander" } });
-  return { scope, path, connection, memberId: bystanderId, serviceTokenId: svc.id };
+  const integration =
+    scope.kind === "workspace"
+      ? undefined
+      : await t.expect(201, "POST", `/v1/${path}/integrations`, { body: { type: "aws", handle: `mi_${scope.id.split("_")[1]}`, config: { connection: { config: {} } } } });
+  return { scope, path, connection, memberId: bystanderId, serviceTokenId: svc.id, integration: integration && { id: integration.id, handle: integration.handle } };
 }
 
 /** A route's URL template with placeholders, for test names. */
 export function routeLabel(route: ScopedRoute, level: ScopeKind): string {
   const segment = level === "tenant" ? "tenants" : level === "org" ? "orgs" : "workspaces";
-  return `${route.method} ${route.url({ scope: { id: "{id}", kind: level }, path: `${segment}/{id}`, connection: { id: "{conn}", handle: "{handle}" }, memberId: "{user}", serviceTokenId: "{tok}" })}`;
+  return `${route.method} ${route.url({ scope: { id: "{id}", kind: level }, path: `${segment}/{id}`, connection: { id: "{conn}", handle: "{handle}" }, memberId: "{user}", serviceTokenId: "{tok}", integration: { id: "{int}", handle: "{handle}" } })}`;
 }

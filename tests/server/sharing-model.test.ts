@@ -2,6 +2,7 @@ import { expect } from "chai";
 import { describeEachDb, scopePath, type ApiResponse, type TestApp } from "../helpers/app";
 import { SharingModel, type MScope } from "../helpers/sharing-model";
 import { prng } from "../helpers/prng";
+import { CloudTree } from "../helpers/sharing-model-sync";
 
 /**
  * Model-based test of SPEC §4–§5: random operations run against the service and against a small
@@ -20,7 +21,7 @@ class Run {
   readonly log: string[] = [];
   /** Every schema state the comparisons met, to show the run reached the rules it checks. */
   readonly seen = new Set<string>();
-  private readonly rnd: () => number;
+  readonly rnd: () => number;
   step = 0;
 
   constructor(
@@ -75,9 +76,45 @@ class Run {
     return [...this.m.folders.keys(), ...this.m.connections.keys()];
   }
 
+  /** Objects an integration manages: read-only for the other operations, which leave them alone. */
+  readonly managed = new Set<string>();
+  ownFolders() {
+    return [...this.m.folders.values()].filter((f) => !this.managed.has(f.id));
+  }
+  ownConnections() {
+    return [...this.m.connections.values()].filter((c) => !this.managed.has(c.id));
+  }
+
+  cloud?: CloudTree;
+
+  /** An integration of the tenant or an organization, mirroring a random cloud tree. */
+  async createIntegration() {
+    const scope = this.pick(this.ownerScopes().filter((id) => this.m.scopes.get(id)!.kind !== "workspace"))!;
+    const res = await this.t.post(`/v1/${this.scopeUrl(scope)}/integrations`, { type: "aws", handle: "model_mirror", config: { handlePrefix: "", connection: { config: {} } } });
+    this.expectStatus(res, 201, `create integration in ${scope}`);
+    this.cloud = new CloudTree(this.m, this.managed, { id: res.body.id, scope, rootFolderId: res.body.rootFolderId }, this.rnd);
+    this.m.folders.set(res.body.rootFolderId, { id: res.body.rootFolderId, scope, parent: null });
+    this.managed.add(res.body.rootFolderId);
+    this.m.commit();
+  }
+
+  /** A sync of the changed cloud tree: the mirror follows it, or the whole sync is refused (409). */
+  async syncIntegration() {
+    const cloud = this.cloud!;
+    cloud.mutate(1 + Math.floor(this.rnd() * 3));
+    const { snapshot, expected, why } = cloud.predict();
+    const res = await this.t.post(`/v1/integrations/${cloud.integration.id}/sync?allowMassDelete=true`, snapshot);
+    this.expectStatus(res, expected, `sync (${snapshot.nodes.length} nodes${why ? `; ${why}` : ""})`);
+    this.seen.add(`sync ${expected}`);
+    if (expected === 200) {
+      cloud.apply(res.body.operations);
+      this.m.commit();
+    } else cloud.revert();
+  }
+
   async createFolder() {
     const scope = this.pick(this.ownerScopes())!;
-    const parent = this.chance(0.7) ? this.pick([...this.m.folders.values()].filter((f) => f.scope === scope && this.m.ancestorsOrSelf(f.id).length < 5)) : undefined;
+    const parent = this.chance(0.7) ? this.pick(this.ownFolders().filter((f) => f.scope === scope && this.m.ancestorsOrSelf(f.id).length < 5)) : undefined;
     const res = await this.t.post(`/v1/${this.scopeUrl(scope)}/folders`, { title: "f", parentId: parent?.id ?? null });
     this.expectStatus(res, 201, `create folder in ${scope} under ${parent?.id ?? "top"}`);
     this.m.folders.set(res.body.id, { id: res.body.id, scope, parent: parent?.id ?? null });
@@ -85,9 +122,9 @@ class Run {
   }
 
   async moveFolder(given?: { id: string; to: string }) {
-    const f = given ? this.m.folders.get(given.id) : this.pick([...this.m.folders.values()]);
+    const f = given ? this.m.folders.get(given.id) : this.pick(this.ownFolders());
     if (!f) return;
-    const target = given ? this.m.folders.get(given.to) : this.chance(0.8) ? this.pick([...this.m.folders.values()].filter((g) => g.scope === f.scope)) : undefined;
+    const target = given ? this.m.folders.get(given.to) : this.chance(0.8) ? this.pick(this.ownFolders().filter((g) => g.scope === f.scope)) : undefined;
     const to = target?.id ?? null;
     const before = f.parent;
     let expected = 200;
@@ -105,7 +142,7 @@ class Run {
   }
 
   async deleteFolder() {
-    const f = this.pick([...this.m.folders.values()]);
+    const f = this.pick(this.ownFolders());
     if (!f) return;
     const recursive = this.chance(0.5);
     const { folders, connections } = this.m.below(f.id);
@@ -120,7 +157,7 @@ class Run {
 
   async createConnection(given?: { scope: string; folder: { id: string }; handle: string }) {
     const scope = given?.scope ?? this.pick(this.ownerScopes())!;
-    const folder = given ? given.folder : this.chance(0.8) ? this.pick([...this.m.folders.values()].filter((f) => f.scope === scope)) : undefined;
+    const folder = given ? given.folder : this.chance(0.8) ? this.pick(this.ownFolders().filter((f) => f.scope === scope)) : undefined;
     const handle = given?.handle ?? this.pick(HANDLES)!;
     const taken = [...this.m.connections.values()].some((c) => c.scope === scope && c.handle === handle);
     const res = await this.t.post(`/v1/${this.scopeUrl(scope)}/connections`, { plugin: "custom", config: {}, handle, folderId: folder?.id ?? null });
@@ -132,9 +169,9 @@ class Run {
   }
 
   async moveConnection(given?: { id: string; to: string }) {
-    const c = given ? this.m.connections.get(given.id) : this.pick([...this.m.connections.values()]);
+    const c = given ? this.m.connections.get(given.id) : this.pick(this.ownConnections());
     if (!c) return;
-    const to = given ? given.to : this.chance(0.85) ? (this.pick([...this.m.folders.values()].filter((f) => f.scope === c.scope))?.id ?? null) : null;
+    const to = given ? given.to : this.chance(0.85) ? (this.pick(this.ownFolders().filter((f) => f.scope === c.scope))?.id ?? null) : null;
     const before = c.folder;
     c.folder = to;
     const expected = this.m.stranded().length > 0 ? 409 : 200;
@@ -145,7 +182,7 @@ class Run {
   }
 
   async renameConnection() {
-    const c = this.pick([...this.m.connections.values()]);
+    const c = this.pick(this.ownConnections());
     if (!c) return;
     const handle = this.pick(HANDLES)!;
     let expected = 200;
@@ -167,7 +204,10 @@ class Run {
    */
   async grow() {
     const ws = this.pick(this.m.workspaces())!;
-    const seenFolders = [...this.m.attachments.values()].filter((a) => a.ws === ws && this.m.folders.has(a.object)).flatMap((a) => this.m.below(a.object).folders);
+    const seenFolders = [...this.m.attachments.values()]
+      .filter((a) => a.ws === ws && this.m.folders.has(a.object))
+      .flatMap((a) => this.m.below(a.object).folders)
+      .filter((f) => !this.managed.has(f));
     const holders = this.m.schemas(ws).filter((s) => s.state !== "conflict");
     const options = seenFolders.flatMap((f) => {
       const scope = this.m.folders.get(f)!.scope;
@@ -176,15 +216,15 @@ class Run {
     const o = this.pick(options);
     if (!o) return this.createConnection();
     // sometimes a whole folder of that scope grows in (bringing what is below it)
-    const folders = [...this.m.folders.values()].filter((f) => f.scope === o.scope && f.id !== o.folder && this.m.below(f.id).connections.length > 0);
+    const folders = this.ownFolders().filter((f) => f.scope === o.scope && f.id !== o.folder && this.m.below(f.id).connections.length > 0);
     if (folders.length && this.chance(0.4)) return this.moveFolder({ id: this.pick(folders)!.id, to: o.folder });
-    const existing = [...this.m.connections.values()].find((c) => c.scope === o.scope && c.handle === o.handle);
+    const existing = this.ownConnections().find((c) => c.scope === o.scope && c.handle === o.handle);
     if (existing) return this.moveConnection({ id: existing.id, to: o.folder });
     return this.createConnection({ scope: o.scope, folder: { id: o.folder }, handle: o.handle });
   }
 
   async deleteConnection() {
-    const c = this.pick([...this.m.connections.values()]);
+    const c = this.pick(this.ownConnections());
     if (!c) return;
     const res = await this.t.del(`/v1/connections/${c.id}?confirm=${c.handle}`);
     this.expectStatus(res, 200, `delete connection ${c.id}`);
@@ -275,7 +315,10 @@ class Run {
       const res = await this.t.get(`/v1/workspaces/${ws}/schemas?limit=500`);
       const got = res.body.items.map((s: Record<string, unknown>) => ({ name: s.name, state: s.state, connectionId: s.connectionId, folderId: s.folderId ?? null, attachmentId: s.attachmentId ?? null, conflictsWith: s.conflictsWith ?? null }));
       const want = this.m.schemas(ws);
-      for (const s of want) this.seen.add(s.state);
+      for (const s of want) {
+        this.seen.add(s.state);
+        if (this.managed.has(s.connectionId)) this.seen.add(`managed ${s.state}`);
+      }
       if (JSON.stringify(got) !== JSON.stringify(want)) this.fail(`schemas of ${ws} differ:\n service ${JSON.stringify(got)}\n model   ${JSON.stringify(want)}`);
     }
     const ws = this.pick(this.m.workspaces())!;
@@ -305,9 +348,11 @@ class Run {
       [20, () => this.attach()],
       [4, () => this.detach()],
       [2, () => this.detachSchema()],
+      [6, () => this.syncIntegration()],
     ];
-    // Past `steps`, go on (up to twice as far) until the run has met a conflict.
-    for (this.step = 1; this.step <= steps || (!this.seen.has("conflict") && this.step <= 2 * steps); this.step++) {
+    await this.createIntegration();
+    // Past `steps`, go on (up to four times as far) until the run has met a conflict.
+    for (this.step = 1; this.step <= steps || (!this.seen.has("conflict") && this.step <= 4 * steps); this.step++) {
       const total = ops.reduce((n, [w]) => n + w, 0);
       let roll = this.rnd() * total;
       const op = ops.find(([w]) => (roll -= w) < 0) ?? ops[ops.length - 1];
@@ -327,6 +372,8 @@ describeEachDb("sharing: random operations against a reference model", (ctx) => 
     await run.setup();
     await run.run(STEPS);
     // The run reached the rules it checks (a seed that never does is not a pass).
-    expect([...run.seen]).to.include.members(["direct", "indirect", "conflict"]);
+    expect([...run.seen]).to.include.members(["direct", "indirect", "conflict", "sync 200"]);
+    // syncs changed what workspaces see: managed connections were among their schemas
+    expect([...run.seen].some((s) => s.startsWith("managed "))).to.equal(true);
   });
 });
