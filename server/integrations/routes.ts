@@ -1,3 +1,4 @@
+import { errors } from "../http/openapi";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
@@ -27,7 +28,7 @@ export function integrationRoutes(app: FastifyInstance, integrations: Integratio
         summary: "Create an integration in a tenant or organization, with its root folder (owner; Idempotency-Key honoured)",
         params: scopeParams,
         body: createIntegrationBody,
-        response: { 201: integrationSchema },
+        response: { 201: integrationSchema, ...errors(403, 409, 422) },
       },
     },
     async (req, reply) => sendWithEtag(reply, await integrations.create(contextOf(req), scopeRouteId(req.params), req.body), 201),
@@ -54,7 +55,7 @@ export function integrationRoutes(app: FastifyInstance, integrations: Integratio
         summary: "Change an integration's title or config; omitted template secrets are kept, null clears (owner; If-Match honoured)",
         params: integrationParams,
         body: patchIntegrationBody,
-        response: { 200: integrationSchema },
+        response: { 200: integrationSchema, ...errors(403, 409, 412) },
       },
     },
     async (req, reply) => sendWithEtag(reply, await integrations.update(contextOf(req), req.params.id, req.body)),
@@ -69,7 +70,7 @@ export function integrationRoutes(app: FastifyInstance, integrations: Integratio
         summary: "Delete an integration and everything it manages: confirm=<handle>, or dryRun=true to see what would go (owner; If-Match honoured)",
         params: integrationParams,
         querystring: z.object({ confirm: z.string().max(64).optional(), dryRun: booleanQuery.default(false) }),
-        response: { 200: integrationDeleteResultSchema },
+        response: { 200: integrationDeleteResultSchema, ...errors(403, 409, 412) },
       },
     },
     async (req) => integrations.remove(contextOf(req), req.params.id, req.query),
@@ -86,7 +87,7 @@ export function integrationRoutes(app: FastifyInstance, integrations: Integratio
         params: integrationParams,
         querystring: z.object({ dryRun: booleanQuery.default(false), allowMassDelete: booleanQuery.default(false) }),
         body: hierarchySnapshotSchema,
-        response: { 200: syncResultSchema },
+        response: { 200: syncResultSchema, ...errors(403, 409, 412) },
       },
     },
     async (req) => integrations.sync(contextOf(req), req.params.id, req.body, req.query),
