@@ -1,7 +1,12 @@
 // A program that throws must fail its preview fast, with its own error text, on the Node.js that
 // runs mocha. On Node.js 20.19.6+, 22.20+ and 24.7–24.18 this holds only because the engine's
 // language host preloads the inspect guard; without it, @pulumi/pulumi's report of the error makes
-// util.inspect loop for about a minute and 4 GB before Node.js aborts (docs/node20-trap.md).
+// util.inspect loop for a minute or more and about 4 GB (docs/node20-trap.md).
+//
+// Both programs export their body as an async function, as many Pulumi programs do: the error's
+// stack is then short enough (Error.stackTraceLimit is 10) to keep the frame that trips the loop,
+// `Stack.initializeAndRegisterOutputs (…/node_modules/@pulumi/resource.ts:…)`. A TypeScript
+// program that throws at its top level has ts-node's frames in between, so the frame falls off.
 import { expect } from "chai";
 import { pulumiEnv, PulumiTestEnv } from "./engine";
 
@@ -43,11 +48,15 @@ describe(`e2e: a program that throws (Node.js ${process.version})`, function () 
         const { text, ms } = await failingPreview(
             pe,
             `import * as pulumi from "@pulumi/pulumi";\n` +
-                `new pulumi.Config();\n` +
-                `throw new Error("the program failed on purpose");\n`,
+                `export = async () => {\n` +
+                `    await new Promise((resolve) => setTimeout(resolve, 10));\n` +
+                `    new pulumi.Config();\n` +
+                `    throw new Error("the program failed on purpose");\n` +
+                `};\n`,
         );
         expect(text).to.contain("failed with an unhandled exception");
         expect(text).to.contain("Error: the program failed on purpose");
+        expect(text, "the stack no longer has the frame that trips the loop").to.contain("node_modules/@pulumi/resource.ts");
         expect(text).to.not.contain("heap out of memory");
         expect(ms).to.be.below(BOUND_MS);
     });
@@ -58,10 +67,13 @@ describe(`e2e: a program that throws (Node.js ${process.version})`, function () 
         const { text, ms } = await failingPreview(
             pe,
             `const pulumi = require("@pulumi/pulumi");\n` +
-                `new pulumi.ComponentResorce("e2e:index:Thing", "thing");\n`,
+                `export = async () => {\n` +
+                `    new pulumi.ComponentResorce("e2e:index:Thing", "thing");\n` +
+                `};\n`,
         );
         expect(text).to.contain("failed with an unhandled exception");
         expect(text).to.match(/TypeError: pulumi\.ComponentResorce is not a constructor/);
+        expect(text, "the stack no longer has the frame that trips the loop").to.contain("node_modules/@pulumi/resource.ts");
         expect(text).to.not.contain("heap out of memory");
         expect(ms).to.be.below(BOUND_MS);
     });
