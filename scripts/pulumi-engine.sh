@@ -23,8 +23,13 @@
 #
 # What ends up in <cache>/bin:
 #   pulumi                         github.com/pulumi/pulumi/pkg/v3/cmd/pulumi @ v<version>
-#   pulumi-language-nodejs         github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs
+#   pulumi-language-nodejs         a sh script: loads inspect-guard.js into every program it runs
+#                                  (NODE_OPTIONS --require), then runs the host below
+#   langhost-nodejs-v3.68.0        github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs
 #                                  @ v3.68.0 (see LANGHOST_* below for why not <version>)
+#   inspect-guard.js               sdk/inspect-guard.ts transpiled: keeps a program that throws
+#                                  from hanging for a minute and 4 GB on Node.js 20.19.6+,
+#                                  22.20+ and 24.7-24.18 (docs/node20-trap.md)
 #   pulumi-resource-pulumi-nodejs  copied from the installed @pulumi/pulumi npm package
 #                                  (a 4-line sh script that resolves @pulumi/pulumi from
 #                                  its working directory, so it is checkout-independent)
@@ -54,11 +59,14 @@ LANGHOST_PKG="github.com/pulumi/pulumi/sdk/v3/nodejs/cmd/pulumi-language-nodejs"
 
 VERSION_PKG="github.com/pulumi/pulumi/sdk/v3/go/common/version.Version"
 # Bump when the build recipe changes, so that stale caches get rebuilt.
-RECIPE="pulumi=v${PULUMI_VERSION};langhost=${LANGHOST_MODULE}@${LANGHOST_VERSION};recipe=1"
+RECIPE="pulumi=v${PULUMI_VERSION};langhost=${LANGHOST_MODULE}@${LANGHOST_VERSION};recipe=2"
+# The Go-built host, which the pulumi-language-nodejs script runs.
+LANGHOST_BIN="langhost-nodejs-${LANGHOST_VERSION}"
 COLD_BUILD_ESTIMATE="~5 min on 2 cores"
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$SCRIPT_DIR/.." && pwd)"
+GUARD_SRC="$REPO_ROOT/sdk/inspect-guard.ts"
 
 STEP="start"
 log() { printf 'pulumi-engine: %s\n' "$*" >&2; }
@@ -97,6 +105,7 @@ BIN="$CACHE_ROOT/bin"
 
 cache_ok() {
   [[ -x "$BIN/pulumi" && -x "$BIN/pulumi-language-nodejs" && -x "$BIN/pulumi-resource-pulumi-nodejs" ]] || return 1
+  [[ -x "$BIN/$LANGHOST_BIN" && -f "$BIN/inspect-guard.js" ]] || return 1
   [[ -f "$BIN/.recipe" && "$(cat "$BIN/.recipe")" == "$RECIPE" ]] || return 1
   [[ "$(pulumi_version_of "$BIN/pulumi")" == "v${PULUMI_VERSION}" ]] || return 1
 }
@@ -252,9 +261,33 @@ import _ "${LANGHOST_PKG}"
 EOF
 run_child bash -c 'cd "$1" && shift && exec "$@"' _ "$WORK/langhost" "$GO" build -trimpath \
   -ldflags "-s -w -X ${VERSION_PKG}=${LANGHOST_VERSION}" \
-  -o "$WORK/bin/pulumi-language-nodejs" "$LANGHOST_PKG" \
+  -o "$WORK/bin/$LANGHOST_BIN" "$LANGHOST_PKG" \
   || die "go build of ${LANGHOST_PKG}@${LANGHOST_VERSION} failed (see the Go output above)"
 log "pulumi-language-nodejs built ($((SECONDS - START))s)"
+
+# On Node.js 20.19.6+, 22.20+ and 24.7-24.18, @pulumi/pulumi's report of a program's unhandled
+# error makes util.inspect loop until the heap is full (docs/node20-trap.md). The host that the
+# CLI runs is a script that preloads the guard into every program, then runs the Go-built host.
+STEP="install the inspect guard and the pulumi-language-nodejs script"
+[[ -f "$GUARD_SRC" ]] || die "$GUARD_SRC not found"
+(cd "$REPO_ROOT" && node -e '
+  const fs = require("node:fs");
+  const ts = require("typescript");
+  const { outputText } = ts.transpileModule(fs.readFileSync(process.argv[1], "utf8"), {
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
+  });
+  fs.writeFileSync(process.argv[2], outputText);' "$GUARD_SRC" "$WORK/bin/inspect-guard.js") \
+  || die "cannot transpile $GUARD_SRC with the repository's typescript: run 'npm ci' in $REPO_ROOT first"
+cat >"$WORK/bin/pulumi-language-nodejs" <<EOF
+#!/bin/sh
+# Made by switchyard's scripts/pulumi-engine.sh: the Node.js language host, with the inspect
+# guard preloaded into every program it runs (docs/node20-trap.md).
+here="\$(cd "\$(dirname "\$0")" && pwd -P)"
+NODE_OPTIONS="--require \\"\$here/inspect-guard.js\\"\${NODE_OPTIONS:+ \$NODE_OPTIONS}"
+export NODE_OPTIONS
+exec "\$here/$LANGHOST_BIN" "\$@"
+EOF
+chmod 0755 "$WORK/bin/pulumi-language-nodejs"
 
 STEP="install pulumi-resource-pulumi-nodejs"
 cp "$DYN_PROVIDER" "$WORK/bin/pulumi-resource-pulumi-nodejs"
