@@ -1,12 +1,32 @@
 import { expect } from "chai";
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { lockDataDir } from "../../../server/db/open";
 
 /** The embedded database's folder may be opened by one process only (SPEC §8). */
-describe("the embedded data folder lock", () => {
+const OPEN_TS = JSON.stringify(join(__dirname, "../../../server/db/open.ts"));
+
+/** Another process that takes the lock and keeps it until killed. */
+async function holder(dir: string): Promise<ChildProcess> {
+  const script = `require("tsx/cjs"); require(${OPEN_TS}).lockDataDir(${JSON.stringify(dir)}); console.log("locked"); setInterval(() => {}, 1000);`;
+  const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "pipe"] });
+  await new Promise<void>((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", (d) => (out += d) && out.includes("locked") && resolve());
+    child.on("exit", (code) => reject(new Error(`the holder exited (${code}) before locking`)));
+  });
+  return child;
+}
+
+function tryLockElsewhere(dir: string) {
+  const script = `require("tsx/cjs"); try { require(${OPEN_TS}).lockDataDir(${JSON.stringify(dir)}); process.exit(0); } catch (e) { console.error(e.message); process.exit(3); }`;
+  return spawnSync(process.execPath, ["-e", script], { encoding: "utf8" });
+}
+
+describe("the embedded data folder lock (an OS advisory lock that dies with its process)", function () {
+  this.timeout(30_000);
   let dir: string;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), "sy-lock-"));
@@ -14,45 +34,41 @@ describe("the embedded data folder lock", () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
   const lockFile = () => join(dir, "switchyard.lock");
 
-  it("a lock held by another live process is refused with a message saying what to do", async () => {
-    const holder = spawn(process.execPath, ["-e", "setTimeout(() => {}, 30000)"], { stdio: "ignore" });
+  it("a lock held by another live process is refused, naming its pid and saying what to do", async () => {
+    const other = await holder(dir);
     try {
-      writeFileSync(lockFile(), String(holder.pid));
-      expect(() => lockDataDir(dir)).to.throw(new RegExp(`in use by another Switchyard process \\(pid ${holder.pid}\\).*SWITCHYARD_DATA_DIR.*DATABASE_URL`));
-      expect(readFileSync(lockFile(), "utf8")).to.equal(String(holder.pid));
+      expect(() => lockDataDir(dir)).to.throw(new RegExp(`in use by another Switchyard process \\(pid ${other.pid}\\).*SWITCHYARD_DATA_DIR.*DATABASE_URL`));
+      expect(readFileSync(lockFile(), "utf8")).to.equal(String(other.pid));
     } finally {
-      holder.kill();
+      other.kill("SIGKILL");
     }
   });
 
-  it("a second process cannot take the lock while the first holds it", () => {
-    const release = lockDataDir(dir);
-    try {
-      const script = `require("tsx/cjs"); const { lockDataDir } = require(${JSON.stringify(join(__dirname, "../../../server/db/open.ts"))}); try { lockDataDir(${JSON.stringify(dir)}); process.exit(0); } catch (e) { console.error(e.message); process.exit(3); }`;
-      const second = spawnSync(process.execPath, ["-e", script], { encoding: "utf8" });
-      expect(second.status, second.stderr).to.equal(3);
-      expect(second.stderr).to.contain("in use by another Switchyard process");
-    } finally {
-      release();
-    }
-  });
-
-  it("the lock file names the owner; release removes it, and a stale lock of a dead process is taken over", () => {
+  it("after kill -9 of the holder the lock is free at once: no stale lock to clear", async () => {
+    const other = await holder(dir);
+    const gone = new Promise((r) => other.on("exit", r));
+    other.kill("SIGKILL");
+    await gone;
     const release = lockDataDir(dir);
     expect(readFileSync(lockFile(), "utf8")).to.equal(String(process.pid));
     release();
-    expect(existsSync(lockFile())).to.equal(false);
-    const dead = spawnSync(process.execPath, ["-e", "0"]).pid as number;
-    writeFileSync(lockFile(), String(dead));
-    const again = lockDataDir(dir);
-    expect(readFileSync(lockFile(), "utf8")).to.equal(String(process.pid));
-    again();
   });
 
-  it("release leaves alone a lock that another process has taken since", () => {
+  it("a second process cannot take the lock while this one holds it; after release it can", () => {
     const release = lockDataDir(dir);
-    writeFileSync(lockFile(), "999999");
+    const second = tryLockElsewhere(dir);
+    expect(second.status, second.stderr).to.equal(3);
+    expect(second.stderr).to.contain(`in use by another Switchyard process (pid ${process.pid})`);
     release();
-    expect(readFileSync(lockFile(), "utf8")).to.equal("999999");
+    expect(readFileSync(lockFile(), "utf8"), "release clears the pid").to.equal("");
+    const third = tryLockElsewhere(dir);
+    expect(third.status, third.stderr).to.equal(0);
+  });
+
+  it("a lock file naming a live pid but not locked (left by an older version) does not block", () => {
+    writeFileSync(lockFile(), String(process.ppid));
+    const release = lockDataDir(dir);
+    expect(readFileSync(lockFile(), "utf8")).to.equal(String(process.pid));
+    release();
   });
 });
