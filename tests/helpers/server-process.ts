@@ -37,7 +37,7 @@ export async function spawnServer(env: Record<string, string>, port?: number): P
 }
 
 /** Waits until the server says it serves, or fails with what it printed. */
-export async function serving(s: ServerProcess, timeoutMs = 30_000): Promise<void> {
+export async function serving(s: ServerProcess, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!s.out().includes("serving on")) {
     if (s.proc.exitCode !== null || Date.now() > deadline) throw new Error(`server did not start:\n${s.out()}\n${s.err()}`);
