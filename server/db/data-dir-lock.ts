@@ -1,4 +1,4 @@
-import { flockSync } from "fs-ext";
+import type * as FsExt from "fs-ext";
 import { closeSync, constants, ftruncateSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 
@@ -11,6 +11,7 @@ import { join } from "node:path";
  * that has just opened it. Node opens files close-on-exec, so a child process never inherits it.
  */
 export function lockDataDir(dataDir: string): () => void {
+  const { flockSync } = loadFsExt();
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const path = join(dataDir, "switchyard.lock");
   const fd = openSync(path, constants.O_RDWR | constants.O_CREAT, 0o600);
@@ -33,4 +34,16 @@ export function lockDataDir(dataDir: string): () => void {
     ftruncateSync(fd, 0);
     closeSync(fd); // closing the last descriptor releases the lock
   };
+}
+
+/** Loaded when needed, so that a service on PostgreSQL never needs the native addon. */
+function loadFsExt(): typeof FsExt {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require("fs-ext") as typeof FsExt;
+  } catch (err) {
+    throw new Error(
+      `cannot lock the embedded database's folder: the native addon fs-ext is not built (${(err as Error).message.split("\n")[0]}). Run \`npm rebuild fs-ext\` (it needs a C++ compiler and Node's headers), or use PostgreSQL with DATABASE_URL.`,
+    );
+  }
 }
