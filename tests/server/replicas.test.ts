@@ -90,7 +90,7 @@ function modelOf(h: { tenant: string; org: string; ws: string[] }, s?: Snapshot)
 const plain = (s: Partial<MSchema>) => ({ name: s.name, state: s.state, connectionId: s.connectionId, folderId: s.folderId ?? null, attachmentId: s.attachmentId ?? null, conflictsWith: s.conflictsWith ?? null });
 
 describe(`three replicas on one PostgreSQL under a storm of concurrent requests (SPEC §7.2; seed ${SEED})`, function () {
-  this.timeout(120_000);
+  this.timeout(Math.max(120_000, WAVES * 10_000));
   let database: TestDatabase | undefined;
   let apps: Replica[] = [];
   let report: ReturnType<typeof tallied> | undefined;

@@ -39,8 +39,8 @@ describe("maintenance of the embedded database under create/delete churn", funct
     expect(kept.runs, "maintenance runs").to.be.greaterThan(2);
     // after the first rounds the space freed by VACUUM is reused: the table grows no further
     expect(Math.max(...kept.sizes.slice(3)), `sizes with maintenance: ${kept.sizes}`).to.be.at.most(Math.max(...kept.sizes.slice(0, 3)));
-    // without it every round adds its dead rows
-    expect(left.sizes[rounds - 1], `sizes without maintenance: ${left.sizes}`).to.be.greaterThan(left.sizes[2] * 1.5);
-    expect(left.sizes[rounds - 1]).to.be.greaterThan(kept.sizes[rounds - 1] * 2);
+    // without it every round adds its dead rows, past anything the maintained table reached
+    for (let r = 1; r < rounds; r++) expect(left.sizes[r], `sizes without maintenance: ${left.sizes}`).to.be.greaterThan(left.sizes[r - 1]);
+    expect(left.sizes[rounds - 1], `without: ${left.sizes}; with: ${kept.sizes}`).to.be.greaterThan(Math.max(...kept.sizes));
   });
 });
