@@ -35,6 +35,10 @@ const envSchema = z.object({
   SWITCHYARD_RATE_LIMIT: z.coerce.number().int().min(1).default(6000),
   SWITCHYARD_BODY_LIMIT: z.coerce.number().int().min(1024).default(1_048_576),
   SWITCHYARD_DB_POOL: z.coerce.number().int().min(1).max(200).default(10),
+  SWITCHYARD_DB_CONNECT_TIMEOUT: z.coerce.number().int().min(100).max(600_000).default(5_000),
+  SWITCHYARD_DB_STATEMENT_TIMEOUT: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
+  SWITCHYARD_MAINTENANCE_INTERVAL: z.coerce.number().int().min(1_000).max(86_400_000).default(300_000),
+  SWITCHYARD_MAINTENANCE_WRITES: z.coerce.number().int().min(1).max(10_000_000).default(5_000),
   SWITCHYARD_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -49,6 +53,14 @@ export interface Config {
   rateLimit: number;
   bodyLimit: number;
   dbPoolSize: number;
+  /** PostgreSQL: how long to wait for a connection, in ms. */
+  dbConnectTimeoutMs: number;
+  /** PostgreSQL: the longest a statement may run, in ms. */
+  dbStatementTimeoutMs: number;
+  /** PGlite: VACUUM ANALYZE at least this often (ms) while there were writes… */
+  maintenanceIntervalMs: number;
+  /** …or after this many written rows, whichever comes first. */
+  maintenanceWrites: number;
   logLevel: string;
 }
 
@@ -69,6 +81,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimit: e.SWITCHYARD_RATE_LIMIT,
     bodyLimit: e.SWITCHYARD_BODY_LIMIT,
     dbPoolSize: e.SWITCHYARD_DB_POOL,
+    dbConnectTimeoutMs: e.SWITCHYARD_DB_CONNECT_TIMEOUT,
+    dbStatementTimeoutMs: e.SWITCHYARD_DB_STATEMENT_TIMEOUT,
+    maintenanceIntervalMs: e.SWITCHYARD_MAINTENANCE_INTERVAL,
+    maintenanceWrites: e.SWITCHYARD_MAINTENANCE_WRITES,
     logLevel: e.SWITCHYARD_LOG_LEVEL,
   };
 }

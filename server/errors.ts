@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from "fastify-type-provider-zod";
-import { sqlState } from "./db/db";
+import { isDatabaseUnavailable, sqlState } from "./db/db";
 
 /** One error class per meaning; the handler below maps each to one status and one envelope. */
 export class AppError extends Error {
@@ -47,6 +47,19 @@ export class PreconditionFailedError extends AppError {
 export class UnprocessableError extends AppError {
   constructor(code: string, message: string, details?: unknown) {
     super(422, code, message, details);
+  }
+}
+
+/**
+ * The database cannot be reached, or did not answer in time (SPEC §7.1). Answered with
+ * `Retry-After`; the service recovers by itself when the database returns.
+ */
+export class ServiceUnavailableError extends AppError {
+  constructor(
+    message = "the database cannot be reached right now; retry after the time in Retry-After (a create with the same Idempotency-Key)",
+    readonly retryAfterSeconds = 2,
+  ) {
+    super(503, "service_unavailable", message);
   }
 }
 
@@ -128,6 +141,9 @@ export function registerErrorHandler(app: FastifyInstance): void {
       appError = new ValidationError(`invalid request: ${summary}`, details);
     } else if (isResponseSerializationError(err)) {
       req.log.error({ err: { message: err.message } }, "response failed its schema");
+    } else if (isDatabaseUnavailable(err)) {
+      appError = new ServiceUnavailableError();
+      req.log.warn({ sqlState: sqlState(err), errno: (err as { code?: unknown }).code }, "database unavailable");
     } else if (sqlState(err)) {
       appError = fromDatabase(err);
       if (!appError) req.log.error({ sqlState: sqlState(err) }, "database error");
@@ -138,7 +154,8 @@ export function registerErrorHandler(app: FastifyInstance): void {
       req.log.error({ err: { message: err.message, stack: err.stack } }, "unexpected error");
     }
     const e = appError ?? new AppError(500, "internal", "internal error; the request id identifies it in the service log");
-    if (appError && appError.status >= 500) req.log.error({ code: appError.code }, appError.message);
+    if (appError && appError.status >= 500 && !(appError instanceof ServiceUnavailableError)) req.log.error({ code: appError.code }, appError.message);
+    if (e.status === 503) reply.header("retry-after", String(e instanceof ServiceUnavailableError ? e.retryAfterSeconds : 1));
     const body: { error: Record<string, unknown> } = { error: { code: e.code, message: e.message, requestId: req.id } };
     if (e.details !== undefined) body.error.details = e.details;
     reply.status(e.status).send(body);

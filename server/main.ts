@@ -11,7 +11,7 @@ import { createSecretBox, loadOrCreateKeyFile, parseMasterKey } from "./secrets"
 
 async function main() {
   const config = loadConfig();
-  const { db, release } = await openDatabase(config);
+  const { db, close } = await openDatabase(config);
   const where = config.databaseUrl ? "PostgreSQL (DATABASE_URL)" : `the embedded database in ${config.dataDir}`;
   const applied = await migrate(db);
   if (applied.length) console.log(`switchyard: applied migrations ${applied.join(", ")} to ${where}`);
@@ -53,9 +53,8 @@ async function main() {
     console.log(`switchyard: ${signal} received, finishing in-flight requests`);
     try {
       await app.close();
-      await db.close();
     } finally {
-      release();
+      await close();
     }
     process.exit(0);
   };

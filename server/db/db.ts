@@ -25,7 +25,39 @@ export interface Db extends Queryable {
 export const RETRYABLE_SQLSTATES = new Set(["40001", "40P01"]);
 export const MAX_TRANSACTION_ATTEMPTS = 5;
 
+/** The SQLSTATE of an error PostgreSQL reported; a Node system error (`EPIPE`, `errno` set) is none. */
 export function sqlState(err: unknown): string | undefined {
+  const e = err as { code?: unknown; errno?: unknown } | null;
+  const code = e?.code;
+  return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) && typeof e?.errno !== "number" ? code : undefined;
+}
+
+/**
+ * The database cannot be reached or did not answer in time: no connection could be made, the
+ * connection was lost, or a statement outlived its timeout. The request did not happen (or, for a
+ * lost COMMIT, its outcome is unknown: a client retries with the same Idempotency-Key).
+ */
+export class DatabaseUnavailableError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "DatabaseUnavailableError";
+  }
+}
+
+/** Node system errors of a connection that cannot be made or was cut. */
+const UNREACHABLE_ERRNOS = new Set(["ECONNREFUSED", "ECONNRESET", "ECONNABORTED", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "ENETUNREACH", "ENOTFOUND", "EAI_AGAIN"]);
+/**
+ * SQLSTATEs of a server that is going away or cannot take the request now: admin_shutdown,
+ * crash_shutdown, cannot_connect_now (starting or stopping), too_many_connections, and
+ * query_canceled (what statement_timeout raises). Class 08, connection exceptions, too.
+ */
+const UNAVAILABLE_SQLSTATES = new Set(["57P01", "57P02", "57P03", "53300", "57014"]);
+
+/** Whether an error means "the database is unavailable now; try again later", by its code. */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  if (err instanceof DatabaseUnavailableError) return true;
+  const state = sqlState(err);
+  if (state) return UNAVAILABLE_SQLSTATES.has(state) || state.startsWith("08");
   const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === "string" && code.length === 5 ? code : undefined;
+  return typeof code === "string" && UNREACHABLE_ERRNOS.has(code);
 }

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import pg from "pg";
 import type { Db, Queryable } from "./db";
-import { MAX_TRANSACTION_ATTEMPTS, RETRYABLE_SQLSTATES, sqlState } from "./db";
+import { DatabaseUnavailableError, MAX_TRANSACTION_ATTEMPTS, RETRYABLE_SQLSTATES, sqlState } from "./db";
 
 // Return int8 and numeric as JS numbers: counts and sequences here stay far below 2^53.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -10,6 +10,10 @@ export interface PgDbOptions {
   connectionString: string;
   max?: number;
   applicationName?: string;
+  /** How long to wait for a connection, new or from the pool, in ms (default 5,000). */
+  connectTimeoutMs?: number;
+  /** The longest a statement may run, in ms: PostgreSQL's statement_timeout, and here 2 s later (default 30,000). */
+  statementTimeoutMs?: number;
 }
 
 /**
@@ -36,51 +40,108 @@ function statement(sql: string, params: readonly unknown[] | undefined): pg.Quer
   return name ? { text: sql, values: params as unknown[], name } : { text: sql, values: params as unknown[] };
 }
 
+/** A connection checked out of the pool, which knows whether it was lost while out. */
+interface Session extends Queryable {
+  lost(): boolean;
+  release(): void;
+}
+
+/**
+ * Every failure to reach PostgreSQL becomes a DatabaseUnavailableError (503 to the client), by
+ * where it happened rather than by its text: a failed or timed-out `pool.connect()`, an `error`
+ * event on the connection while a statement ran, or no answer within the deadline. Errors that
+ * PostgreSQL reports keep their SQLSTATE.
+ */
 export function createPgDb(options: PgDbOptions): Db {
+  const statementTimeoutMs = options.statementTimeoutMs ?? 30_000;
   const pool = new pg.Pool({
     connectionString: options.connectionString,
     max: options.max ?? 10,
     application_name: options.applicationName ?? "switchyard",
-    connectionTimeoutMillis: 10_000,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+    // A peer that vanished without closing the socket is noticed by TCP keepalive.
+    keepAlive: true,
     // No JIT: the planner cannot size recursive walks (folder trees) and overestimates them
     // enough to JIT-compile millisecond queries, which then take a second.
-    options: "-c jit=off",
+    options: `-c jit=off -c statement_timeout=${statementTimeoutMs}`,
   });
   // An idle client that loses its connection must not crash the process; the pool replaces it.
   pool.on("error", () => undefined);
+  // A server that accepts but never answers (stopped, or a half-open connection) is bounded here.
+  const deadlineMs = statementTimeoutMs + 2_000;
 
-  const query: Queryable["query"] = async (sql, params) => {
-    const res = await pool.query(statement(sql, params));
-    return { rows: res.rows, rowCount: res.rowCount ?? 0 };
-  };
+  async function checkout(): Promise<Session> {
+    let client: pg.PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (err) {
+      throw new DatabaseUnavailableError("cannot connect to PostgreSQL", { cause: err });
+    }
+    let lost: Error | undefined;
+    // Checked out, a client has no error listener of the pool's: one is needed, or a connection
+    // cut during a statement would be an unhandled 'error' event and end the process.
+    const onError = (err: Error) => {
+      lost ??= err;
+    };
+    client.on("error", onError);
+    const session: Session = {
+      lost: () => lost !== undefined,
+      async query(sql, params) {
+        let timer: NodeJS.Timeout | undefined;
+        const deadline = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => {
+            lost ??= new DatabaseUnavailableError(`PostgreSQL did not answer within ${deadlineMs} ms`);
+            reject(lost);
+          }, deadlineMs);
+        });
+        try {
+          const res = await Promise.race([client.query(statement(sql, params)), deadline]);
+          return { rows: res.rows, rowCount: res.rowCount ?? 0 };
+        } catch (err) {
+          if (lost && !(err instanceof DatabaseUnavailableError)) throw new DatabaseUnavailableError("the connection to PostgreSQL was lost", { cause: err });
+          throw err;
+        } finally {
+          clearTimeout(timer);
+        }
+      },
+      async execScript(sql) {
+        await session.query(sql);
+      },
+      release() {
+        client.removeListener("error", onError);
+        // A lost connection is destroyed, not returned to the pool.
+        client.release(lost);
+      },
+    };
+    return session;
+  }
+
+  async function once<T>(fn: (s: Session) => Promise<T>): Promise<T> {
+    const s = await checkout();
+    try {
+      return await fn(s);
+    } finally {
+      s.release();
+    }
+  }
 
   return {
     kind: "postgres",
-    query,
-    async execScript(sql) {
-      await pool.query(sql);
-    },
+    query: (sql, params) => once((s) => s.query(sql, params)),
+    execScript: (sql) => once((s) => s.execScript(sql)),
     async transaction(fn) {
       for (let attempt = 1; ; attempt++) {
-        const client = await pool.connect();
-        const tx: Queryable = {
-          query: async (sql, params) => {
-            const res = await client.query(statement(sql, params));
-            return { rows: res.rows, rowCount: res.rowCount ?? 0 };
-          },
-          execScript: async (sql) => {
-            await client.query(sql);
-          },
-        };
+        const s = await checkout();
+        const tx: Queryable = { query: (sql, params) => s.query(sql, params), execScript: (sql) => s.execScript(sql) };
         try {
-          await client.query("BEGIN");
+          await s.query("BEGIN");
           const result = await fn(tx);
-          await client.query("COMMIT");
-          client.release();
+          await s.query("COMMIT");
+          s.release();
           return result;
         } catch (err) {
-          await client.query("ROLLBACK").catch(() => undefined);
-          client.release();
+          if (!s.lost()) await s.query("ROLLBACK").catch(() => undefined);
+          s.release();
           const state = sqlState(err);
           if (state && RETRYABLE_SQLSTATES.has(state) && attempt < MAX_TRANSACTION_ATTEMPTS) {
             await new Promise((r) => setTimeout(r, Math.random() * 10 * attempt));

@@ -6,15 +6,19 @@ import type { Db, Queryable } from "./db";
  * connection, so PGlite itself queues transactions one after another. `dataDir` undefined
  * means in memory (tests).
  */
-export async function createPgliteDb(dataDir: string | undefined, loadDataDir?: Blob): Promise<Db & { pglite: PGlite }> {
+export async function createPgliteDb(dataDir: string | undefined, loadDataDir?: Blob): Promise<Db & { pglite: PGlite; written: () => number }> {
   const pglite = await PGlite.create(dataDir, loadDataDir ? { loadDataDir } : {});
+  // Rows inserted, updated or deleted since opening (rolled back ones too), for maintenance.ts.
+  let written = 0;
   const query: Queryable["query"] = async (sql, params) => {
     const res = await pglite.query<Record<string, unknown>>(sql, params as unknown[]);
+    written += res.affectedRows ?? 0;
     return { rows: res.rows as never[], rowCount: res.affectedRows ?? res.rows.length };
   };
   return {
     kind: "pglite",
     pglite,
+    written: () => written,
     query,
     async execScript(sql) {
       await pglite.exec(sql);
@@ -24,6 +28,7 @@ export async function createPgliteDb(dataDir: string | undefined, loadDataDir?: 
         fn({
           query: async (sql, params) => {
             const res = await t.query<Record<string, unknown>>(sql, params as unknown[]);
+            written += res.affectedRows ?? 0;
             return { rows: res.rows as never[], rowCount: res.affectedRows ?? res.rows.length };
           },
           execScript: async (sql) => {

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import Fastify from "fastify";
 import { registerErrorHandler } from "../../server/errors";
+import { DatabaseUnavailableError } from "../../server/db/db";
 import { describeEachDb, scopePath, type ApiResponse } from "../helpers/app";
 
 const ENVELOPE_KEYS = ["code", "message", "details", "requestId"];
@@ -58,7 +59,7 @@ describe("database and unexpected errors in the envelope (SPEC §7.2)", () => {
     });
     const res = await app.inject({ method: "GET", url: "/boom" });
     await app.close();
-    return { status: res.statusCode, body: JSON.parse(res.body), log: lines.join("") };
+    return { status: res.statusCode, body: JSON.parse(res.body), log: lines.join(""), retryAfter: res.headers["retry-after"] };
   }
   const pgError = (code: string, extra: object = {}) => Object.assign(new Error(`secret detail from the server (${code})`), { code, ...extra });
 
@@ -78,6 +79,30 @@ describe("database and unexpected errors in the envelope (SPEC §7.2)", () => {
       expect(JSON.stringify(res.body), code).to.not.contain("secret detail");
     }
     expect((await answer(pgError("23505", { constraint: "connections_scope_id_handle_key" }))).body.error.details).to.deep.equal({ field: "handle" });
+  });
+
+  it("a database that cannot be reached is a 503 service_unavailable with Retry-After, by the error's code (SPEC §7.1)", async () => {
+    const errno = (code: string) => Object.assign(new Error(`connect ${code} 10.0.0.1:5432 secret detail`), { code, errno: -111, syscall: "connect" });
+    const unavailable: [string, unknown][] = [
+      ["57P01 admin_shutdown", pgError("57P01")],
+      ["57P03 cannot_connect_now", pgError("57P03")],
+      ["08006 connection_failure", pgError("08006")],
+      ["08001 unable to connect", pgError("08001")],
+      ["53300 too_many_connections", pgError("53300")],
+      ["57014 statement timeout", pgError("57014")],
+      ["ECONNREFUSED", errno("ECONNREFUSED")],
+      ["ECONNRESET", errno("ECONNRESET")],
+      ["EPIPE (five letters, not a SQLSTATE)", errno("EPIPE")],
+      ["DatabaseUnavailableError", new DatabaseUnavailableError("cannot connect to PostgreSQL", { cause: new Error("timeout") })],
+    ];
+    for (const [what, err] of unavailable) {
+      const res = await answer(err);
+      expect([res.status, res.body.error.code, res.retryAfter], what).to.deep.equal([503, "service_unavailable", "2"]);
+      expect(JSON.stringify(res.body), what).to.not.contain("secret detail");
+    }
+    // the same words in a message, without the code, are not an outage
+    const res = await answer(new Error("connection terminated: ECONNREFUSED 57P01"));
+    expect(res.status).to.equal(500);
   });
 
   it("an unexpected error is a 500 'internal' that shows nothing of the error but is logged with the request id", async () => {

@@ -1,58 +1,15 @@
 import { expect } from "chai";
-import { spawn, type ChildProcess } from "node:child_process";
+import { lockDataDir } from "../../server/db/open";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freshDatabase, postgresReachable, type TestDatabase } from "../helpers/databases";
+import { kill9, serving, spawnServer, type ServerProcess } from "../helpers/server-process";
 
 /** Start-up of the real server (`server/main.ts`), as a process (SPEC §7.1, §8). */
-const ROOT = join(__dirname, "..", "..");
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-interface Server {
-  proc: ChildProcess;
-  port: number;
-  out: () => string;
-  err: () => string;
-  exited: Promise<number | null>;
-}
-
-const running = new Set<ChildProcess>();
-
-async function start(env: Record<string, string>): Promise<Server> {
-  const port = await freePort();
-  const proc = spawn(process.execPath, ["--import", "tsx", "server/main.ts"], {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: "", SWITCHYARD_BOOTSTRAP_TOKEN: "", SWITCHYARD_SECRET_KEY: "", SWITCHYARD_LOG_LEVEL: "warn", SWITCHYARD_PORT: String(port), ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  running.add(proc);
-  let out = "";
-  let err = "";
-  proc.stdout!.on("data", (d) => (out += d));
-  proc.stderr!.on("data", (d) => (err += d));
-  const exited = new Promise<number | null>((resolve) => proc.on("exit", (code) => (running.delete(proc), resolve(code))));
-  return { proc, port, out: () => out, err: () => err, exited };
-}
-
-/** Waits until the server says it serves, or fails with what it printed. */
-async function serving(s: Server): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!s.out().includes("serving on")) {
-    if (s.proc.exitCode !== null || Date.now() > deadline) throw new Error(`server did not start:\n${s.out()}\n${s.err()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+type Server = ServerProcess;
+const start = (env: Record<string, string>) => spawnServer(env);
 
 async function me(s: Server, token: string) {
   const res = await fetch(`http://127.0.0.1:${s.port}/v1/me`, { headers: { authorization: `Bearer ${token}` } });
@@ -68,7 +25,7 @@ describe("starting the server (server/main.ts)", function () {
     dir = mkdtempSync(join(tmpdir(), "sy-main-"));
   });
   after(async () => {
-    for (const p of running) p.kill("SIGKILL");
+    if (first) await kill9(first);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -94,10 +51,10 @@ describe("starting the server (server/main.ts)", function () {
   });
 
   it("SIGINT shuts the server down cleanly: exit code 0 and the lock released", async () => {
-    expect(existsSync(join(dir, "switchyard.lock"))).to.equal(true);
     first.proc.kill("SIGINT");
     expect(await first.exited).to.equal(0);
-    expect(existsSync(join(dir, "switchyard.lock"))).to.equal(false);
+    const release = await lockDataDir(dir);
+    release();
   });
 
   it("a restart does not bootstrap again: no token is printed and the saved one still works", async () => {

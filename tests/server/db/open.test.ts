@@ -1,58 +1,86 @@
 import { expect } from "chai";
-import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { lockDataDir } from "../../../server/db/open";
 
 /** The embedded database's folder may be opened by one process only (SPEC §8). */
-describe("the embedded data folder lock", () => {
+const OPEN_TS = JSON.stringify(join(__dirname, "../../../server/db/open.ts"));
+
+/** Another process that takes the lock and keeps it until killed. */
+async function holder(dir: string): Promise<ChildProcess> {
+  const script = `require("tsx/cjs"); require(${OPEN_TS}).lockDataDir(${JSON.stringify(dir)}).then(() => console.log("locked")); setInterval(() => {}, 1000);`;
+  const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "pipe", "pipe"] });
+  await new Promise<void>((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", (d) => (out += d) && out.includes("locked") && resolve());
+    child.on("exit", (code) => reject(new Error(`the holder exited (${code}) before locking`)));
+  });
+  return child;
+}
+
+/** Another process that tries to take the lock: exit 0 when it got it, 3 with the message when not. */
+function tryLockElsewhere(dir: string): Promise<{ status: number | null; stderr: string }> {
+  const script = `require("tsx/cjs"); require(${OPEN_TS}).lockDataDir(${JSON.stringify(dir)}).then(() => process.exit(0), (e) => { console.error(e.message); process.exit(3); });`;
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["-e", script], { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr!.on("data", (d) => (stderr += d));
+    child.on("exit", (status) => resolve({ status, stderr }));
+  });
+}
+
+describe("the embedded data folder lock (an OS-level lock that dies with its process)", function () {
+  this.timeout(30_000);
   let dir: string;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), "sy-lock-"));
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
-  const lockFile = () => join(dir, "switchyard.lock");
 
-  it("a lock held by another live process is refused with a message saying what to do", async () => {
-    const holder = spawn(process.execPath, ["-e", "setTimeout(() => {}, 30000)"], { stdio: "ignore" });
+  it("a lock held by another live process is refused, naming its pid and saying what to do", async () => {
+    const other = await holder(dir);
     try {
-      writeFileSync(lockFile(), String(holder.pid));
-      expect(() => lockDataDir(dir)).to.throw(new RegExp(`in use by another Switchyard process \\(pid ${holder.pid}\\).*SWITCHYARD_DATA_DIR.*DATABASE_URL`));
-      expect(readFileSync(lockFile(), "utf8")).to.equal(String(holder.pid));
+      let message = "";
+      await lockDataDir(dir).catch((e: Error) => (message = e.message));
+      expect(message).to.match(new RegExp(`in use by another Switchyard process \\(pid ${other.pid}\\).*SWITCHYARD_DATA_DIR.*DATABASE_URL`));
     } finally {
-      holder.kill();
+      other.kill("SIGKILL");
     }
   });
 
-  it("a second process cannot take the lock while the first holds it", () => {
-    const release = lockDataDir(dir);
+  it("after kill -9 of the holder the lock is free at once: no stale lock to clear", async () => {
+    const other = await holder(dir);
+    const gone = new Promise((r) => other.on("exit", r));
+    other.kill("SIGKILL");
+    await gone;
+    const release = await lockDataDir(dir);
+    const second = await tryLockElsewhere(dir);
+    expect(second.stderr).to.contain(`(pid ${process.pid})`);
+    release();
+  });
+
+  it("a second process cannot take the lock while this one holds it; after release it can", async () => {
+    const release = await lockDataDir(dir);
+    const second = await tryLockElsewhere(dir);
+    expect(second.status, second.stderr).to.equal(3);
+    expect(second.stderr).to.contain(`in use by another Switchyard process (pid ${process.pid})`);
+    release();
+    const third = await tryLockElsewhere(dir);
+    expect(third.status, third.stderr).to.equal(0);
+  });
+
+  it("the same folder reached by another path is the same lock", async () => {
+    const link = join(dir, "..", `${dir.split("/").pop()}-link`);
+    symlinkSync(dir, link);
     try {
-      const script = `require("tsx/cjs"); const { lockDataDir } = require(${JSON.stringify(join(__dirname, "../../../server/db/open.ts"))}); try { lockDataDir(${JSON.stringify(dir)}); process.exit(0); } catch (e) { console.error(e.message); process.exit(3); }`;
-      const second = spawnSync(process.execPath, ["-e", script], { encoding: "utf8" });
+      const release = await lockDataDir(dir);
+      const second = await tryLockElsewhere(link);
       expect(second.status, second.stderr).to.equal(3);
-      expect(second.stderr).to.contain("in use by another Switchyard process");
-    } finally {
       release();
+    } finally {
+      rmSync(link, { force: true });
     }
-  });
-
-  it("the lock file names the owner; release removes it, and a stale lock of a dead process is taken over", () => {
-    const release = lockDataDir(dir);
-    expect(readFileSync(lockFile(), "utf8")).to.equal(String(process.pid));
-    release();
-    expect(existsSync(lockFile())).to.equal(false);
-    const dead = spawnSync(process.execPath, ["-e", "0"]).pid as number;
-    writeFileSync(lockFile(), String(dead));
-    const again = lockDataDir(dir);
-    expect(readFileSync(lockFile(), "utf8")).to.equal(String(process.pid));
-    again();
-  });
-
-  it("release leaves alone a lock that another process has taken since", () => {
-    const release = lockDataDir(dir);
-    writeFileSync(lockFile(), "999999");
-    release();
-    expect(readFileSync(lockFile(), "utf8")).to.equal("999999");
   });
 });
