@@ -26,6 +26,17 @@ const conn = new sy.Connection("warehouse", {
     ? { endpoint: "wh.internal" }
     : { host: "wh.internal", port: 5432, database: "wh", user: "etl", password: cfg.requireSecret("password") },
 });
+// Every input of these two comes from another resource's output: unknown during a first preview.
+const nested = new sy.Folder("nested", { scopeId: org.id, title: folder.title.apply((t) => \`\${t} / nested\`), parentId: folder.id });
+new sy.Connection("derived", {
+  scopeId: org.id,
+  folderId: nested.id,
+  plugin: folder.id.apply(() => "custom"),
+  handle: ws.handle.apply((h) => \`\${h}_derived\`),
+  title: org.title,
+  description: folder.title,
+  config: { endpoint: ws.id, owner: pulumi.secret(org.id) },
+});
 const grant = new sy.Grant("shared-to-bi", { objectId: folder.id, granteeId: ws.id });
 new sy.SchemaAttachment("shared-in-bi", { workspaceId: ws.id, objectId: folder.id }, { dependsOn: [grant] });
 new sy.Member("analyst", { scopeId: ws.id, userId: cfg.require("userId"), role: (cfg.get("role") ?? "viewer") as "viewer" });
@@ -70,13 +81,13 @@ describe(`e2e: plans of the SDK's resources (@pulumi/pulumi ${END.sdk})`, functi
     const rec = planRecorder();
     const res = await stack.preview({ ...opts(), onEvent: rec.onEvent });
     expect(rec.errors).to.deep.equal([]);
-    expect(res.changeSummary).to.deep.equal({ create: 8 });
-    expect(rec.all()).to.include({ "Organization::eng": "create", "Workspace::bi": "create", "Member::analyst": "create", "SchemaAttachment::shared-in-bi": "create" });
+    expect(res.changeSummary).to.deep.equal({ create: 10 });
+    expect(rec.all()).to.include({ "Organization::eng": "create", "Workspace::bi": "create", "Member::analyst": "create", "SchemaAttachment::shared-in-bi": "create", "Folder::nested": "create", "Connection::derived": "create" });
   });
 
   it("up makes them, and the member has its role at the workspace", async () => {
     const res = await stack.up(opts());
-    expect(res.summary.resourceChanges).to.deep.equal({ create: 8 });
+    expect(res.summary.resourceChanges).to.deep.equal({ create: 10 });
     const member = await t.get(`/v1/workspaces/${res.outputs.workspaceId.value}/members/${userId}`);
     expect(member.body.role).to.equal("viewer");
   });
@@ -91,13 +102,15 @@ describe(`e2e: plans of the SDK's resources (@pulumi/pulumi ${END.sdk})`, functi
     // An omitted title is the handle, so it follows the handle.
     expect(rec.diff("Organization", "eng")).to.deep.equal({ handle: "update", title: "update" });
     expect(rec.diff("Member", "analyst")).to.deep.equal({ role: "update" });
-    expect(res.changeSummary).to.deep.include({ update: 4 });
+    // The derived connection's title is the organization's, not known until its update is done.
+    expect(rec.diff("Connection", "derived")).to.include({ title: "update" });
+    expect(res.changeSummary).to.deep.include({ update: 5 });
     expect(res.stdout).to.match(/~ title\s*:\s*"Warehouse" => "Warehouse \(EU\)"/);
     expect(res.stdout).to.match(/[-+~] config\s*:/);
     expect(res.stdout).to.not.contain("plans-Secret-Tw0");
     expect(res.stdout).to.not.contain(PASSWORD);
     const up = await stack.up(opts());
-    expect(up.summary.resourceChanges).to.deep.include({ update: 4 });
+    expect(up.summary.resourceChanges).to.deep.include({ update: 5 });
     expect((await t.get(`/v1/orgs/${up.outputs.orgId.value}`)).body.handle).to.equal("engineering");
   });
 
@@ -112,12 +125,14 @@ describe(`e2e: plans of the SDK's resources (@pulumi/pulumi ${END.sdk})`, functi
     expect(res.summary.result).to.equal("succeeded");
     expect(res.outputs.connectionId.value).to.not.equal(before);
     const schemas = await t.get(`/v1/workspaces/${res.outputs.workspaceId.value}/schemas`);
-    expect(schemas.body.items.map((i: { name: string; connectionId: string }) => `${i.name}:${i.connectionId}`)).to.deep.equal([`warehouse:${res.outputs.connectionId.value}`]);
+    const warehouse = schemas.body.items.filter((i: { name: string }) => i.name === "warehouse");
+    expect(warehouse.map((i: { connectionId: string }) => i.connectionId)).to.deep.equal([res.outputs.connectionId.value]);
+    expect(schemas.body.items.map((i: { name: string }) => i.name)).to.deep.equal(["bi_derived", "warehouse"]);
   });
 
   it("a second preview plans no change", async () => {
     const res = await stack.preview(opts());
-    expect(res.changeSummary).to.deep.equal({ same: 8 });
+    expect(res.changeSummary).to.deep.equal({ same: 10 });
   });
 
   it("destroying an organization that holds objects made outside Pulumi fails, naming them", async () => {
