@@ -16,6 +16,7 @@
 import Table from "cli-table3";
 import { Command, InvalidArgumentError } from "commander";
 import { mkdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { cpus } from "node:os";
 import * as path from "node:path";
 import { END, installedPackages, pulumiEnv, type PulumiTestEnv } from "../tests/e2e/engine";
@@ -93,7 +94,7 @@ async function oneRun(pe: PulumiTestEnv, server: RunningServer, v: Variant, size
   const total = size + 2; // the connections, the folder and the stack
   const out = {} as Record<Op, CliRun>;
   const run = async (op: Op, args: string[], check: (r: CliRun) => boolean) => {
-    const env = cpuProf ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.join(cpuProf, `${size}-${v.label}-${op.replace(/ /g, "-")}`)}` } : undefined;
+    const env = cpuProf ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.join(cpuProf, `${size}-${v.label}-${op.replace(/ /g, "-")}`)} --require ${exitOnSignal()}` } : undefined;
     const r = await runCli(pe, dir, args, { env, serverPid: v.kind === "sdk" ? server.pid : undefined });
     if (!check(r)) throw new Error(`${v.label} ${op} at ${size} did not do what it should:\n${r.output.slice(-3000)}`);
     log(`  ${size} ${v.label.padEnd(8)} ${op.padEnd(14)} ${r.seconds.toFixed(1).padStart(6)} s  program ${r.roles.program.peakMiB.toFixed(0)} MiB, host ${r.roles.host.peakMiB.toFixed(0)} MiB  load ${r.load.toFixed(2)}`);
@@ -108,13 +109,31 @@ async function oneRun(pe: PulumiTestEnv, server: RunningServer, v: Variant, size
   return out;
 }
 
+/**
+ * The engine ends the dynamic-provider host with a signal, and Node.js writes a --cpu-prof profile
+ * only on a normal exit: this preload turns SIGINT and SIGTERM into process.exit().
+ */
+let preload: string | undefined;
+function exitOnSignal(): string {
+  if (!preload) {
+    const dir = path.join(tmpdir(), "switchyard-bench-preload");
+    mkdirSync(dir, { recursive: true });
+    preload = path.join(dir, "exit-on-signal.js");
+    writeFileSync(preload, `for (const s of ["SIGINT", "SIGTERM"]) process.once(s, () => process.exit(130));\n`);
+  }
+  return preload;
+}
+
+/** CPU seconds of every process of a run: program, host, engine and service. */
+const cpuTotal = (c: CliRun) => c.roles.program.cpuS + c.roles.host.cpuS + c.roles.engine.cpuS + c.roles.other.cpuS + c.serverCpuS;
+
 const fmt = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : "-");
 
 function report(results: OpResult[], sizes: number[], variants: Variant[]): string {
   const table = new Table({
-    head: ["N", "operation", "variant", "s (median)", "min–max", "÷ floor", `≤ ${TARGET}×`, "program MiB", "host MiB", "CPU s prog/host/engine/service", "load"],
+    head: ["N", "operation", "variant", "s (median)", "min–max", "÷ floor", `≤ ${TARGET}×`, "program MiB", "host MiB", "CPU s prog/host/engine/service", "CPU s all ÷ floor", "load"],
     style: { head: [], border: [] },
-    colAligns: ["right", "left", "left", "right", "right", "right", "left", "right", "right", "right", "right"],
+    colAligns: ["right", "left", "left", "right", "right", "right", "left", "right", "right", "right", "right", "right"],
   });
   const med = (r: OpResult, f: (c: CliRun) => number) => median(r.runs.map(f));
   for (const size of sizes) {
@@ -136,6 +155,7 @@ function report(results: OpResult[], sizes: number[], variants: Variant[]): stri
           fmt(med(r, (c) => c.roles.program.peakMiB), 0),
           fmt(med(r, (c) => c.roles.host.peakMiB), 0),
           [med(r, (c) => c.roles.program.cpuS), med(r, (c) => c.roles.host.cpuS), med(r, (c) => c.roles.engine.cpuS), med(r, (c) => c.serverCpuS)].map((x) => fmt(x)).join(" / "),
+          floor && v.kind === "sdk" ? `${fmt(med(r, cpuTotal))} ÷ ${fmt(med(floor, cpuTotal))} = ${(med(r, cpuTotal) / med(floor, cpuTotal)).toFixed(2)}×` : fmt(med(r, cpuTotal)),
           fmt(med(r, (c) => c.load), 2),
         ]);
       }
