@@ -1,6 +1,6 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { ID_PREFIXES, isId, type IdKind } from "../contract/ids";
-import { isNotFound, SwitchyardClient } from "./client";
+import type * as Client from "./client";
 import { deepEqual, forwardDetailedDiff, isUnknown } from "./diff";
 
 export { deepEqual };
@@ -13,9 +13,20 @@ import { configureFrom } from "./settings";
  */
 forwardDetailedDiff();
 
-let client: SwitchyardClient | undefined;
-export function api(): SwitchyardClient {
-  client ??= SwitchyardClient.fromEnvironment();
+/**
+ * The HTTP client's module (axios and its dependencies) is loaded on the first call to the service,
+ * not when the provider is: a no-change preview only checks and diffs, and never needs it
+ * (docs/pulumi-performance.md).
+ */
+function clientModule(): typeof Client {
+  return require("./client") as typeof Client;
+}
+
+const isNotFound = (err: unknown) => clientModule().isNotFound(err);
+
+let client: Client.SwitchyardClient | undefined;
+export function api(): Client.SwitchyardClient {
+  client ??= clientModule().SwitchyardClient.fromEnvironment();
   return client;
 }
 

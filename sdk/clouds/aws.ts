@@ -12,13 +12,32 @@ export interface ReadOrganizationOptions {
   /** Keep closed accounts as leaves (their state is in `meta.status` / `meta.state`). */
   includeClosed?: boolean;
   /** Settings of the Organizations client (region, credentials, maxAttempts, endpoint…). */
-  clientConfig?: OrganizationsClientConfig;
-  /** A client of your own; `clientConfig` is then ignored. */
-  client?: OrganizationsClient;
+  clientConfig?: AwsClientConfig;
+  /** An `OrganizationsClient` of your own; `clientConfig` is then ignored. */
+  client?: OrganizationsClientLike;
   /** How many parents are listed at once (default 4: Organizations throttles early). */
   concurrency?: number;
   /** Attempts per call (default 10) and the base of their exponential backoff (default 500 ms). */
   retry?: { maxAttempts?: number; baseDelayMs?: number };
+}
+
+/**
+ * The `OrganizationsClientConfig` of `@aws-sdk/client-organizations`, passed through as is. The
+ * SDK's own types are not named in this package's declarations: a program that imports
+ * `switchyard` would otherwise make TypeScript load the AWS SDK's declarations on every run
+ * (docs/pulumi-performance.md).
+ */
+export interface AwsClientConfig {
+  region?: string;
+  credentials?: unknown;
+  maxAttempts?: number;
+  endpoint?: string;
+  [setting: string]: unknown;
+}
+
+/** An `OrganizationsClient` of `@aws-sdk/client-organizations`. */
+export interface OrganizationsClientLike {
+  send(command: never, ...rest: never[]): Promise<unknown>;
 }
 
 const PERMISSIONS = "organizations:ListRoots, organizations:ListOrganizationalUnitsForParent and organizations:ListAccountsForParent";
@@ -35,7 +54,7 @@ export async function readOrganization(opts: ReadOrganizationOptions = {}): Prom
   // The SDK's standard retry (throttling and transient errors), with a backoff of our choosing.
   const retryStrategy = new ConfiguredRetryStrategy(opts.retry?.maxAttempts ?? 10, (attempt) => Math.min(base * 2 ** attempt, 20_000));
   // Organizations is served from us-east-1 whatever the caller's region.
-  const client = opts.client ?? new sdk.OrganizationsClient({ region: "us-east-1", retryStrategy, ...opts.clientConfig });
+  const client = (opts.client as OrganizationsClient | undefined) ?? new sdk.OrganizationsClient({ region: "us-east-1", retryStrategy, ...(opts.clientConfig as OrganizationsClientConfig | undefined) });
   const pages = { client, pageSize: 20 };
   const roots: Root[] = [];
   await denied("ListRoots", async () => {

@@ -2,8 +2,21 @@ import type { DescendantInfo, ManagementGroupChildInfo, ManagementGroupsAPI, Man
 import type { HierarchyNode, HierarchySnapshot } from "../../contract/hierarchy";
 import { CloudAccessError, field, isString, toSnapshot, topDown } from "./common";
 
-/** What `@azure/identity` credentials implement (DefaultAzureCredential, a test double…). */
-export type TokenCredential = ConstructorParameters<typeof ManagementGroupsAPI>[0];
+/**
+ * What `@azure/identity` credentials implement (DefaultAzureCredential, a test double…): the
+ * `TokenCredential` of `@azure/core-auth`. Azure's own types are not named in this package's
+ * declarations, so that TypeScript does not load them for every program (docs/pulumi-performance.md).
+ */
+export interface TokenCredential {
+  getToken(scopes: string | string[], options?: object): Promise<{ token: string; expiresOnTimestamp: number } | null>;
+}
+
+/** The `ManagementGroupsAPIOptionalParams` of `@azure/arm-managementgroups`, passed through as is. */
+export interface AzureClientOptions {
+  endpoint?: string;
+  retryOptions?: { maxRetries?: number; retryDelayInMs?: number; maxRetryDelayInMs?: number };
+  [option: string]: unknown;
+}
 
 /** Azure: management groups are folders, subscriptions are leaves. */
 export interface ReadManagementGroupsOptions {
@@ -12,7 +25,7 @@ export interface ReadManagementGroupsOptions {
   /** Defaults to `new DefaultAzureCredential()` (environment, workload identity, managed identity, az login…). */
   credential?: TokenCredential;
   /** Options of the ARM client: `endpoint`, `retryOptions` ({ maxRetries, retryDelayInMs, maxRetryDelayInMs })… */
-  clientOptions?: ManagementGroupsAPIOptionalParams;
+  clientOptions?: AzureClientOptions;
 }
 
 const GROUP = "Microsoft.Management/managementGroups";
@@ -26,8 +39,8 @@ export async function readManagementGroups(opts: ReadManagementGroupsOptions): P
   if (!opts?.rootGroupId) throw new Error("readManagementGroups: rootGroupId is required (the tenant root group's id is the tenant id)");
   const { ManagementGroupsAPI } = await import("@azure/arm-managementgroups");
   const credential = opts.credential ?? new (await import("@azure/identity")).DefaultAzureCredential();
-  const client = new ManagementGroupsAPI(credential, {
-    ...opts.clientOptions,
+  const client = new ManagementGroupsAPI(credential as ConstructorParameters<typeof ManagementGroupsAPI>[0], {
+    ...(opts.clientOptions as ManagementGroupsAPIOptionalParams | undefined),
     retryOptions: { maxRetries: 6, retryDelayInMs: 1000, maxRetryDelayInMs: 60_000, ...opts.clientOptions?.retryOptions },
   });
   const root = await denied("managementGroups.get", "Microsoft.Management/managementGroups/read", () => client.managementGroups.get(opts.rootGroupId));

@@ -3,6 +3,20 @@ import type { HierarchyNode, HierarchySnapshot } from "../../contract/hierarchy"
 import { CloudAccessError, isObject, isString, toSnapshot, walk } from "./common";
 
 type ClientOptions = NonNullable<ConstructorParameters<typeof FoldersClient>[0]>;
+
+/**
+ * The client options of `@google-cloud/resource-manager`, passed through as is. Google's own types
+ * are not named in this package's declarations, so that TypeScript does not load them for every
+ * program (docs/pulumi-performance.md).
+ */
+export interface GcpClientOptions {
+  credentials?: object;
+  keyFilename?: string;
+  apiEndpoint?: string;
+  projectId?: string;
+  authClient?: unknown;
+  [option: string]: unknown;
+}
 type Folder = protos.google.cloud.resourcemanager.v3.IFolder;
 type Project = protos.google.cloud.resourcemanager.v3.IProject;
 
@@ -17,7 +31,7 @@ export interface ReadFoldersOptions {
    * `apiEndpoint`… The clients speak REST (`fallback: true`); application default credentials
    * are used unless you give others.
    */
-  clientOptions?: ClientOptions;
+  clientOptions?: GcpClientOptions;
   /** Backoff of the retries of throttled (429 RESOURCE_EXHAUSTED) and unavailable calls. */
   retry?: { initialDelayMs?: number; maxDelayMs?: number; totalTimeoutMs?: number };
   /** How many folders are listed at once (default 4). */
@@ -35,12 +49,12 @@ export async function readFolders(opts: ReadFoldersOptions): Promise<HierarchySn
   if (!/^(organizations|folders)\/\d+$/.test(top)) throw new Error(`readFolders: parent must be "organizations/<number>" or "folders/<number>", got "${top}"`);
   const rm = await import("@google-cloud/resource-manager");
   const call = callOptions(opts.retry);
-  const folders = new rm.FoldersClient({ fallback: true, ...opts.clientOptions });
-  const projects = new rm.ProjectsClient({ fallback: true, ...opts.clientOptions });
+  const folders = new rm.FoldersClient({ fallback: true, ...(opts.clientOptions as ClientOptions | undefined) });
+  const projects = new rm.ProjectsClient({ fallback: true, ...(opts.clientOptions as ClientOptions | undefined) });
   try {
     let root: HierarchyNode;
     if (top.startsWith("organizations/")) {
-      const organizations = new rm.OrganizationsClient({ fallback: true, ...opts.clientOptions });
+      const organizations = new rm.OrganizationsClient({ fallback: true, ...(opts.clientOptions as ClientOptions | undefined) });
       const [org] = await denied("organizations.get", "resourcemanager.organizations.get", () => organizations.getOrganization({ name: top }, call));
       await organizations.close();
       root = { id: top, kind: "folder", name: org.displayName || top, parentId: null, meta: { state: org.state, directoryCustomerId: org.directoryCustomerId } };
