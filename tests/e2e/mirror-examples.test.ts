@@ -124,9 +124,11 @@ describe(`e2e: the cloud mirror examples (@pulumi/pulumi ${END.sdk}, Node.js ${p
         expect(schemas.body.items.map((i: { name: string }) => i.name).sort()).to.deep.equal(want);
         expect(schemas.body.items.every((i: { state: string }) => i.state === "indirect")).to.equal(true);
         if (ex.secret) {
-          const state = JSON.stringify(await stack.exportStack());
-          const at = state.indexOf(ex.secret);
-          expect(at, `the secret is in the state in plain text: …${state.slice(Math.max(0, at - 600), at + 100)}…`).to.equal(-1);
+          // the checkpoint as the backend stores it (exportStack would decrypt the secrets)
+          const stacks = path.join(pe.root, "state", ".pulumi", "stacks");
+          const files = (fs.readdirSync(stacks, { recursive: true }) as string[]).filter((f) => f.endsWith(".json"));
+          expect(files).to.not.be.empty;
+          for (const f of files) expect(fs.readFileSync(path.join(stacks, f), "utf8"), f).to.not.contain(ex.secret);
         }
       });
 
