@@ -8,3 +8,8 @@ export type { ConnectionArgs, FolderArgs, GrantArgs, SchemaAttachmentArgs } from
 export { Member, Organization, Workspace } from "./scopes";
 export type { MemberArgs, OrganizationArgs, WorkspaceArgs } from "./scopes";
 export { aws, azure, gcp, CloudAccessError } from "./clouds";
+export { Integration } from "./integration";
+export type { IntegrationArgs } from "./integration";
+export { AwsOrganizationMirror, AzureManagementGroupMirror, GcpFolderMirror, HierarchyMirror } from "./mirror";
+export type { MirrorArgs, MirrorConnection, MirrorConnectionConfig } from "./mirror";
+export type { HierarchyNode, HierarchySnapshot } from "../contract/hierarchy";

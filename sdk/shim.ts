@@ -17,7 +17,7 @@ export function providerShim(kind: ProviderKind): pulumi.dynamic.ResourceProvide
 /** The dynamic resources' module; chosen once, since renaming it would force aliases. */
 export const MODULE = "switchyard";
 
-export type ProviderKind = "connection" | "folder" | "grant" | "attachment" | "organization" | "workspace" | "member";
+export type ProviderKind = "connection" | "folder" | "grant" | "attachment" | "organization" | "workspace" | "member" | "integration";
 
 const shims = new Map<ProviderKind, pulumi.dynamic.ResourceProvider>();
 
