@@ -1,4 +1,3 @@
-import { errors } from "../http/openapi";
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
@@ -7,6 +6,7 @@ import { idSchema } from "../../contract/ids";
 import { createIntegrationBody, integrationDeleteResultSchema, integrationSchema, patchIntegrationBody, syncResultSchema } from "../../contract/integrations";
 import { booleanQuery } from "../folders/routes";
 import { contextOf, sendWithEtag } from "../http/context";
+import { errors } from "../http/openapi";
 import { cursorQuery, decodeCursor, listOf } from "../http/pagination";
 import { page, scopeParams, scopeRouteId } from "../scopes/routes";
 import type { IntegrationService } from "./service";
