@@ -6,33 +6,15 @@ import { expect } from "chai";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { TestApp } from "../helpers/app";
-import { END, installedPackages, planRecorder, pulumiEnv, type PulumiTestEnv } from "./engine";
+import { END, installedPackages, planRecorder } from "./engine";
+import { engineAndService } from "./harness";
 
 const exec = promisify(execFile);
 
 describe(`e2e: the examples as a new user runs them (@pulumi/pulumi ${END.sdk}, Node.js ${process.versions.node})`, function () {
   this.timeout(900_000);
-  let pe: PulumiTestEnv;
-  let t: TestApp;
-  let url: string;
-  const output: string[] = [];
-  const opts = () => ({ onOutput: (s: string) => output.push(s), color: "never" as const });
-
-  before(async function () {
-    [pe, t] = await Promise.all([pulumiEnv(), TestApp.start("pglite")]);
-    url = await t.app.listen({ port: 0, host: "127.0.0.1" });
-  });
-
-  after(async function () {
-    await t?.close();
-    await pe?.cleanup();
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state === "failed") process.stderr.write(output.join(""));
-    output.length = 0;
-  });
+  const e2e = engineAndService();
+  const opts = () => e2e.opts();
 
   it("a program on this end's @pulumi/pulumi has exactly one copy of it", async () => {
     const { stdout } = await exec("npm", ["ls", "@pulumi/pulumi", "--all", "--parseable"], { cwd: await installedPackages() });
@@ -47,11 +29,11 @@ describe(`e2e: the examples as a new user runs them (@pulumi/pulumi ${END.sdk}, 
     let tenantId: string;
 
     before(async () => {
-      tenantId = (await t.expect(201, "POST", "/v1/tenants", { body: { handle: "quickstart" } })).id;
-      ({ stack } = await pe.example("quickstart"));
+      tenantId = (await e2e.t.expect(201, "POST", "/v1/tenants", { body: { handle: "quickstart" } })).id;
+      ({ stack } = await e2e.pe.example("quickstart"));
       await stack.setAllConfig({
-        "switchyard:url": { value: url },
-        "switchyard:token": { value: t.adminToken, secret: true },
+        "switchyard:url": { value: e2e.url },
+        "switchyard:token": { value: e2e.t.adminToken, secret: true },
         tenantId: { value: tenantId },
         warehousePassword: { value: "quickstart-password", secret: true },
       });
@@ -74,7 +56,7 @@ describe(`e2e: the examples as a new user runs them (@pulumi/pulumi ${END.sdk}, 
       const res = await stack.up(opts());
       expect(res.summary.result).to.equal("succeeded");
       expect(res.outputs.schemas.value).to.deep.equal(["warehouse", "lake"]);
-      const schemas = await t.get(`/v1/workspaces/${res.outputs.workspaceId.value}/schemas`);
+      const schemas = await e2e.t.get(`/v1/workspaces/${res.outputs.workspaceId.value}/schemas`);
       expect(schemas.body.items.map((i: { name: string; state: string }) => `${i.name}:${i.state}`)).to.deep.equal(["lake:indirect", "warehouse:indirect"]);
     });
 
@@ -89,9 +71,9 @@ describe(`e2e: the examples as a new user runs them (@pulumi/pulumi ${END.sdk}, 
       const before = (await stack.outputs()).workspaceId.value;
       const res = await stack.destroy(opts());
       expect(res.summary.result).to.equal("succeeded");
-      expect((await t.get(`/v1/workspaces/${before}`)).status).to.equal(404);
-      expect((await t.get(`/v1/tenants/${tenantId}/children`)).body.items).to.deep.equal([]);
-      expect((await t.get(`/v1/tenants/${tenantId}/folders`)).body.items).to.deep.equal([]);
+      expect((await e2e.t.get(`/v1/workspaces/${before}`)).status).to.equal(404);
+      expect((await e2e.t.get(`/v1/tenants/${tenantId}/children`)).body.items).to.deep.equal([]);
+      expect((await e2e.t.get(`/v1/tenants/${tenantId}/folders`)).body.items).to.deep.equal([]);
     });
   });
 
@@ -103,9 +85,9 @@ describe(`e2e: the examples as a new user runs them (@pulumi/pulumi ${END.sdk}, 
     const deploy = (mode: string) => exec("bash", ["deploy.sh", mode], { cwd: workDir, env, maxBuffer: 16 << 20 });
 
     before(async () => {
-      tenantId = (await t.expect(201, "POST", "/v1/tenants", { body: { handle: "ci" } })).id;
-      env = { ...pe.env, SWITCHYARD_URL: url, SWITCHYARD_TOKEN: t.adminToken, SWITCHYARD_TENANT_ID: tenantId, SALES_DB_PASSWORD: "ci-sales-password", PULUMI_STACK: "ci" };
-      ({ stack, workDir } = await pe.example("ci", { stackName: "ci", env }));
+      tenantId = (await e2e.t.expect(201, "POST", "/v1/tenants", { body: { handle: "ci" } })).id;
+      env = { ...e2e.pe.env, SWITCHYARD_URL: e2e.url, SWITCHYARD_TOKEN: e2e.t.adminToken, SWITCHYARD_TENANT_ID: tenantId, SALES_DB_PASSWORD: "ci-sales-password", PULUMI_STACK: "ci" };
+      ({ stack, workDir } = await e2e.pe.example("ci", { stackName: "ci", env }));
     });
 
     it("deploy.sh preview, on a pull request, shows the whole plan and changes nothing", async () => {
@@ -113,16 +95,16 @@ describe(`e2e: the examples as a new user runs them (@pulumi/pulumi ${END.sdk}, 
       expect(stdout).to.contain("+ 8 to create");
       expect(stdout).to.contain("switchyard:Connection::sales_db");
       expect(stdout).to.not.contain("ci-sales-password");
-      expect((await t.get(`/v1/tenants/${tenantId}/children`)).body.items).to.deep.equal([]);
+      expect((await e2e.t.get(`/v1/tenants/${tenantId}/children`)).body.items).to.deep.equal([]);
     });
 
     it("deploy.sh up, on main, applies it without a prompt", async () => {
       const { stdout } = await deploy("up");
       expect(stdout).to.match(/8 created/);
-      const orgs = (await t.get(`/v1/tenants/${tenantId}/children`)).body.items;
+      const orgs = (await e2e.t.get(`/v1/tenants/${tenantId}/children`)).body.items;
       expect(orgs.map((o: { handle: string }) => o.handle)).to.deep.equal(["reporting"]);
-      const ws = (await t.get(`/v1/orgs/${orgs[0].id}/children`)).body.items[0];
-      const schemas = await t.get(`/v1/workspaces/${ws.id}/schemas`);
+      const ws = (await e2e.t.get(`/v1/orgs/${orgs[0].id}/children`)).body.items[0];
+      const schemas = await e2e.t.get(`/v1/workspaces/${ws.id}/schemas`);
       expect(schemas.body.items.map((i: { name: string }) => i.name)).to.deep.equal(["events", "sales_db"]);
     });
 
@@ -136,7 +118,7 @@ describe(`e2e: the examples as a new user runs them (@pulumi/pulumi ${END.sdk}, 
     it("destroy removes everything the stack made", async () => {
       const res = await stack.destroy(opts());
       expect(res.summary.result).to.equal("succeeded");
-      expect((await t.get(`/v1/tenants/${tenantId}/children`)).body.items).to.deep.equal([]);
+      expect((await e2e.t.get(`/v1/tenants/${tenantId}/children`)).body.items).to.deep.equal([]);
     });
   });
 });

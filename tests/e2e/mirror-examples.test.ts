@@ -11,8 +11,8 @@ import type { Cloud, HierarchySnapshot } from "../../contract/hierarchy";
 import { computeMirror } from "../../contract/mirror";
 import { resourceNameOf } from "../../sdk/mirror";
 import { snapshotFromJson } from "../../sdk/clouds";
-import { TestApp } from "../helpers/app";
-import { END, planRecorder, pulumiEnv, REPO_ROOT, type PulumiTestEnv } from "./engine";
+import { END, planRecorder, REPO_ROOT } from "./engine";
+import { engineAndService } from "./harness";
 
 const EXAMPLES: { name: string; cloud: Cloud; mirror: string; production: string; secret?: string }[] = [
   { name: "aws-organization", cloud: "aws", mirror: "aws", production: "ou-7k2q-1a2bb809" },
@@ -54,26 +54,8 @@ function edits(before: HierarchySnapshot, after: HierarchySnapshot) {
 
 describe(`e2e: the cloud mirror examples (@pulumi/pulumi ${END.sdk}, Node.js ${process.versions.node})`, function () {
   this.timeout(1_800_000);
-  let pe: PulumiTestEnv;
-  let t: TestApp;
-  let url: string;
-  const output: string[] = [];
-  const opts = () => ({ onOutput: (s: string) => output.push(s), color: "never" as const });
-
-  before(async function () {
-    [pe, t] = await Promise.all([pulumiEnv(), TestApp.start("pglite")]);
-    url = await t.app.listen({ port: 0, host: "127.0.0.1" });
-  });
-
-  after(async function () {
-    await t?.close();
-    await pe?.cleanup();
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state === "failed") process.stderr.write(output.join(""));
-    output.length = 0;
-  });
+  const e2e = engineAndService();
+  const opts = () => e2e.opts();
 
   for (const ex of EXAMPLES) {
     describe(`examples/${ex.name}`, () => {
@@ -87,11 +69,11 @@ describe(`e2e: the cloud mirror examples (@pulumi/pulumi ${END.sdk}, Node.js ${p
       const resources = 4 + folders + leaves;
 
       before(async () => {
-        tenantId = (await t.expect(201, "POST", "/v1/tenants", { body: { handle: ex.cloud } })).id;
-        ({ stack } = await pe.example(ex.name));
+        tenantId = (await e2e.t.expect(201, "POST", "/v1/tenants", { body: { handle: ex.cloud } })).id;
+        ({ stack } = await e2e.pe.example(ex.name));
         await stack.setAllConfig({
-          "switchyard:url": { value: url },
-          "switchyard:token": { value: t.adminToken, secret: true },
+          "switchyard:url": { value: e2e.url },
+          "switchyard:token": { value: e2e.t.adminToken, secret: true },
           tenantId: { value: tenantId },
           ...(ex.secret ? { azureClientSecret: { value: ex.secret, secret: true } } : {}),
         });
@@ -118,14 +100,14 @@ describe(`e2e: the cloud mirror examples (@pulumi/pulumi ${END.sdk}, Node.js ${p
         expect(res.summary.result).to.equal("succeeded");
         expect(Object.keys(res.outputs.connectionIds.value).sort()).to.deep.equal(base.nodes.filter((n) => n.kind === "leaf").map((n) => n.id).sort());
         expect(res.outputs.productionFolderId.value).to.equal(res.outputs.folderIds.value[ex.production]);
-        const schemas = await t.get(`/v1/workspaces/${res.outputs.workspaceId.value}/schemas?limit=500`);
+        const schemas = await e2e.t.get(`/v1/workspaces/${res.outputs.workspaceId.value}/schemas?limit=500`);
         const want = productionHandles(base, ex.production);
         expect(want.length).to.be.greaterThan(3);
         expect(schemas.body.items.map((i: { name: string }) => i.name).sort()).to.deep.equal(want);
         expect(schemas.body.items.every((i: { state: string }) => i.state === "indirect")).to.equal(true);
         if (ex.secret) {
           // the checkpoint as the backend stores it (exportStack would decrypt the secrets)
-          const stacks = path.join(pe.root, "state", ".pulumi", "stacks");
+          const stacks = path.join(e2e.pe.root, "state", ".pulumi", "stacks");
           const files = (fs.readdirSync(stacks, { recursive: true }) as string[]).filter((f) => f.endsWith(".json"));
           expect(files).to.not.be.empty;
           for (const f of files) expect(fs.readFileSync(path.join(stacks, f), "utf8"), f).to.not.contain(ex.secret);
@@ -156,7 +138,7 @@ describe(`e2e: the cloud mirror examples (@pulumi/pulumi ${END.sdk}, Node.js ${p
         const res = await stack.up(opts());
         expect(res.summary.result).to.equal("succeeded");
         expect(res.summary.resourceChanges).to.deep.include({ create: 1, update: 2, delete: 1 });
-        const schemas = await t.get(`/v1/workspaces/${res.outputs.workspaceId.value}/schemas?limit=500`);
+        const schemas = await e2e.t.get(`/v1/workspaces/${res.outputs.workspaceId.value}/schemas?limit=500`);
         expect(schemas.body.items.map((i: { name: string }) => i.name).sort()).to.deep.equal(productionHandles(edited, ex.production));
         const rec = planRecorder();
         const again = await stack.preview({ ...opts(), onEvent: rec.onEvent });
@@ -166,9 +148,9 @@ describe(`e2e: the cloud mirror examples (@pulumi/pulumi ${END.sdk}, Node.js ${p
       it("destroy removes everything the stack made", async () => {
         const res = await stack.destroy(opts());
         expect(res.summary.result).to.equal("succeeded");
-        expect((await t.get(`/v1/tenants/${tenantId}/children`)).body.items).to.deep.equal([]);
-        expect((await t.get(`/v1/tenants/${tenantId}/folders`)).body.items).to.deep.equal([]);
-        expect((await t.get(`/v1/tenants/${tenantId}/connections`)).body.items).to.deep.equal([]);
+        expect((await e2e.t.get(`/v1/tenants/${tenantId}/children`)).body.items).to.deep.equal([]);
+        expect((await e2e.t.get(`/v1/tenants/${tenantId}/folders`)).body.items).to.deep.equal([]);
+        expect((await e2e.t.get(`/v1/tenants/${tenantId}/connections`)).body.items).to.deep.equal([]);
       });
     });
   }

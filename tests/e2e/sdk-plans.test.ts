@@ -4,8 +4,8 @@
 // first), organizations, workspaces and members as resources, and forceDestroy.
 import { expect } from "chai";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { TestApp } from "../helpers/app";
-import { END, planRecorder, pulumiEnv, type PulumiTestEnv } from "./engine";
+import { END, planRecorder } from "./engine";
+import { engineAndService } from "./harness";
 
 const PROGRAM = `
 import * as pulumi from "@pulumi/pulumi";
@@ -49,32 +49,19 @@ const PASSWORD = "plans-Secret-0ne";
 
 describe(`e2e: plans of the SDK's resources (@pulumi/pulumi ${END.sdk})`, function () {
   this.timeout(900_000);
-  let pe: PulumiTestEnv;
-  let t: TestApp;
+  const e2e = engineAndService();
+  const opts = () => e2e.opts();
   let stack: Stack;
   let tenantId: string;
   let userId: string;
-  const output: string[] = [];
-  const opts = () => ({ onOutput: (s: string) => output.push(s), color: "never" as const });
 
   before(async function () {
-    [pe, t] = await Promise.all([pulumiEnv(), TestApp.start("pglite")]);
-    const url = await t.app.listen({ port: 0, host: "127.0.0.1" });
+    const { t, pe, url } = e2e;
     tenantId = (await t.expect(201, "POST", "/v1/tenants", { body: { handle: "plans" } })).id;
     userId = (await t.expect(201, "POST", "/v1/users", { body: { handle: "ada" } })).id;
     ({ stack } = await pe.program({ project: "sdk-plans", indexTs: PROGRAM, config: { tenantId, userId, "switchyard:url": url } }));
     await stack.setConfig("switchyard:token", { value: t.adminToken, secret: true });
     await stack.setConfig("password", { value: PASSWORD, secret: true });
-  });
-
-  after(async function () {
-    await t?.close();
-    await pe?.cleanup();
-  });
-
-  afterEach(function () {
-    if (this.currentTest?.state === "failed") process.stderr.write(output.join(""));
-    output.length = 0;
   });
 
   it("the first preview plans every create, though every id is still unknown, with no error", async () => {
@@ -88,7 +75,7 @@ describe(`e2e: plans of the SDK's resources (@pulumi/pulumi ${END.sdk})`, functi
   it("up makes them, and the member has its role at the workspace", async () => {
     const res = await stack.up(opts());
     expect(res.summary.resourceChanges).to.deep.equal({ create: 10 });
-    const member = await t.get(`/v1/workspaces/${res.outputs.workspaceId.value}/members/${userId}`);
+    const member = await e2e.t.get(`/v1/workspaces/${res.outputs.workspaceId.value}/members/${userId}`);
     expect(member.body.role).to.equal("viewer");
   });
 
@@ -111,7 +98,7 @@ describe(`e2e: plans of the SDK's resources (@pulumi/pulumi ${END.sdk})`, functi
     expect(res.stdout).to.not.contain(PASSWORD);
     const up = await stack.up(opts());
     expect(up.summary.resourceChanges).to.deep.include({ update: 5 });
-    expect((await t.get(`/v1/orgs/${up.outputs.orgId.value}`)).body.handle).to.equal("engineering");
+    expect((await e2e.t.get(`/v1/orgs/${up.outputs.orgId.value}`)).body.handle).to.equal("engineering");
   });
 
   it("a new plugin that keeps the handle deletes the old connection first, and up succeeds", async () => {
@@ -124,7 +111,7 @@ describe(`e2e: plans of the SDK's resources (@pulumi/pulumi ${END.sdk})`, functi
     const res = await stack.up(opts());
     expect(res.summary.result).to.equal("succeeded");
     expect(res.outputs.connectionId.value).to.not.equal(before);
-    const schemas = await t.get(`/v1/workspaces/${res.outputs.workspaceId.value}/schemas`);
+    const schemas = await e2e.t.get(`/v1/workspaces/${res.outputs.workspaceId.value}/schemas`);
     const warehouse = schemas.body.items.filter((i: { name: string }) => i.name === "warehouse");
     expect(warehouse.map((i: { connectionId: string }) => i.connectionId)).to.deep.equal([res.outputs.connectionId.value]);
     expect(schemas.body.items.map((i: { name: string }) => i.name)).to.deep.equal(["bi_derived", "warehouse"]);
@@ -137,7 +124,7 @@ describe(`e2e: plans of the SDK's resources (@pulumi/pulumi ${END.sdk})`, functi
 
   it("destroying an organization that holds objects made outside Pulumi fails, naming them", async () => {
     const orgId = (await stack.outputs()).orgId.value;
-    await t.expect(201, "POST", `/v1/orgs/${orgId}/connections`, { body: { plugin: "custom", config: {}, handle: "made_by_hand" } });
+    await e2e.t.expect(201, "POST", `/v1/orgs/${orgId}/connections`, { body: { plugin: "custom", config: {}, handle: "made_by_hand" } });
     let message = "";
     try {
       await stack.destroy(opts());
@@ -146,7 +133,7 @@ describe(`e2e: plans of the SDK's resources (@pulumi/pulumi ${END.sdk})`, functi
     }
     expect(message).to.contain("still holds 1 connection (made_by_hand)");
     expect(message).to.contain("forceDestroy: true");
-    expect((await t.get(`/v1/orgs/${orgId}`)).status).to.equal(200);
+    expect((await e2e.t.get(`/v1/orgs/${orgId}`)).status).to.equal(200);
   });
 
   it("with forceDestroy, destroy deletes what it holds along with it", async () => {
@@ -156,7 +143,7 @@ describe(`e2e: plans of the SDK's resources (@pulumi/pulumi ${END.sdk})`, functi
     expect(up.summary.resourceChanges).to.deep.include({ update: 1 });
     const res = await stack.destroy(opts());
     expect(res.summary.result).to.equal("succeeded");
-    expect((await t.get(`/v1/orgs/${orgId}`)).status).to.equal(404);
-    expect((await t.get(`/v1/tenants/${tenantId}/children`)).body.items).to.deep.equal([]);
+    expect((await e2e.t.get(`/v1/orgs/${orgId}`)).status).to.equal(404);
+    expect((await e2e.t.get(`/v1/tenants/${tenantId}/children`)).body.items).to.deep.equal([]);
   });
 });
