@@ -49,7 +49,7 @@ const cli = new Command("bench/pulumi.ts")
   .option("--db <db>", "the service's database: postgres or pglite (default: postgres when reachable)")
   .option("--variants <list>", "which programs to run: sdk, floor and compared labels", (v) => v.split(",").map((s) => s.trim()))
   .option("--compare <label=tarball>", "also run the SDK program on another build (npm pack tarball); repeatable", (v, acc: string[]) => [...acc, v], [] as string[])
-  .option("--cpu-prof <dir>", "write V8 CPU profiles of the program and host processes here (NODE_OPTIONS=--cpu-prof)")
+  .option("--cpu-prof <dir>", "write CPU profiles of the program and host (V8, NODE_OPTIONS=--cpu-prof) and of the engine (Go pprof, --profiling) here, and each stack's state before destroy")
   .option("--out <dir>", "where to write the JSON results", path.join(ROOT, "bench", "results"));
 
 interface Variant {
@@ -94,8 +94,12 @@ async function oneRun(pe: PulumiTestEnv, server: RunningServer, v: Variant, size
   const total = size + 2; // the connections, the folder and the stack
   const out = {} as Record<Op, CliRun>;
   const run = async (op: Op, args: string[], check: (r: CliRun) => boolean) => {
-    const env = cpuProf ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.join(cpuProf, `${size}-${v.label}-${op.replace(/ /g, "-")}`)} --require ${exitOnSignal()}` } : undefined;
-    const r = await runCli(pe, dir, args, { env, serverPid: v.kind === "sdk" ? server.pid : undefined });
+    const profDir = cpuProf && path.join(cpuProf, `${size}-${v.label}-${op.replace(/ /g, "-")}`);
+    const env = profDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profDir} --require ${exitOnSignal()}` } : undefined;
+    // The engine's own profile (Go pprof: `go tool pprof -top <dir>/engine.<pid>.cpu`).
+    if (profDir) mkdirSync(profDir, { recursive: true });
+    const profiling = profDir ? ["--profiling", path.join(profDir, "engine")] : [];
+    const r = await runCli(pe, dir, [...args, ...profiling], { env, serverPid: v.kind === "sdk" ? server.pid : undefined });
     if (!check(r)) throw new Error(`${v.label} ${op} at ${size} did not do what it should:\n${r.output.slice(-3000)}`);
     log(`  ${size} ${v.label.padEnd(8)} ${op.padEnd(14)} ${r.seconds.toFixed(1).padStart(6)} s  program ${r.roles.program.peakMiB.toFixed(0)} MiB, host ${r.roles.host.peakMiB.toFixed(0)} MiB  load ${r.load.toFixed(2)}`);
     out[op] = r;
@@ -104,6 +108,7 @@ async function oneRun(pe: PulumiTestEnv, server: RunningServer, v: Variant, size
   await run("preview", ["preview", "--expect-no-changes"], (r) => summaryCount(r.output, "unchanged") === total);
   await runCli(pe, dir, ["config", "set", "rev", "1"]);
   await run("up 10 changes", ["up", "--yes", "--skip-preview"], (r) => summaryCount(r.output, "updated") === 10);
+  if (cpuProf) await runCli(pe, dir, ["stack", "export", "--file", path.join(cpuProf, `${size}-${v.label}-state.json`)]);
   await run("destroy", ["destroy", "--yes", "--skip-preview"], (r) => summaryCount(r.output, "deleted") === total);
   await runCli(pe, dir, ["stack", "rm", "--yes", "--force"]);
   return out;

@@ -1,15 +1,13 @@
 import { z } from "zod";
+import { CLOUDS, NODE_KINDS, type HierarchyNode, type HierarchyProblem, type HierarchySnapshot } from "./hierarchy-types";
 
 /**
  * The hierarchy snapshot (SPEC §6.1): one JSON shape for every cloud's estate, produced by the
  * cloud readers, pushed to integrations and turned into resources by the mirror components.
  * Identity is the cloud's own id, never a name or a position.
  */
-export const CLOUDS = ["aws", "azure", "gcp"] as const;
-export type Cloud = (typeof CLOUDS)[number];
-
-export const NODE_KINDS = ["folder", "leaf"] as const;
-export type NodeKind = (typeof NODE_KINDS)[number];
+export { CLOUDS, NODE_KINDS };
+export type { Cloud, HierarchyNode, HierarchyProblem, HierarchySnapshot, NodeKind } from "./hierarchy-types";
 
 /** Bounds that keep one snapshot to a size a single transaction can reconcile. */
 export const MAX_SNAPSHOT_NODES = 20_000;
@@ -24,19 +22,18 @@ export const hierarchyNodeSchema = z.strictObject({
   /** The cloud's own extra fields (account email and status, subscription state, …). */
   meta: z.record(z.string(), z.unknown()).optional(),
 });
-export type HierarchyNode = z.infer<typeof hierarchyNodeSchema>;
 
 export const hierarchySnapshotSchema = z.strictObject({
   cloud: z.enum(CLOUDS),
   nodes: z.array(hierarchyNodeSchema).max(MAX_SNAPSHOT_NODES),
 });
-export type HierarchySnapshot = z.infer<typeof hierarchySnapshotSchema>;
 
-export interface HierarchyProblem {
-  /** The id of the node at fault. */
-  nodeId: string;
-  problem: string;
-}
+// The schema and the zod-free types must describe the same values: each line fails to compile if not.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const nodeTypesAgree: Same<z.infer<typeof hierarchyNodeSchema>, HierarchyNode> = true;
+const snapshotTypesAgree: Same<z.infer<typeof hierarchySnapshotSchema>, HierarchySnapshot> = true;
+void nodeTypesAgree;
+void snapshotTypesAgree;
 
 /**
  * What makes a snapshot unusable (SPEC §6.1), each naming the node: a repeated id, a parent that

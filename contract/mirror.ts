@@ -1,7 +1,10 @@
 import { z } from "zod";
 import { handleProblem, slugify } from "./handles";
-import { hierarchyProblems, type Cloud, type HierarchyProblem, type HierarchySnapshot } from "./hierarchy";
+import { hierarchyProblems, type Cloud, type HierarchySnapshot } from "./hierarchy";
+import type { ConnectionTemplate, Mirror, MirrorFolder, MirrorLeaf, MirrorOptions } from "./mirror-types";
 import { pluginDefinition } from "./plugins";
+
+export type { ConnectionTemplate, Mirror, MirrorFolder, MirrorLeaf, MirrorOptions } from "./mirror-types";
 
 /**
  * The reconcile rule of SPEC §6.2, pure (no I/O): from a snapshot and a mirror's options, the
@@ -21,12 +24,6 @@ export const AWS_REGIONS = [
 ] as const;
 
 export const DEFAULT_HANDLE_PREFIXES: Record<Cloud, string> = { aws: "aws_", azure: "azure_", gcp: "gcp_" };
-
-export interface ConnectionTemplate {
-  plugin: string;
-  /** Field values; strings may hold `{id}` and `{name}`, replaced by each leaf's. */
-  config: Record<string, unknown>;
-}
 
 /**
  * Each cloud's default connection template. Azure's `tenantId`, `clientId` and `clientSecret`
@@ -54,39 +51,6 @@ export function withDefaults(cloud: Cloud, template: ConnectionTemplate): Connec
 /** A handle prefix: empty, or the start of a handle (letters, digits, single underscores; may end with one). */
 export const HANDLE_PREFIX_PATTERN = /^(?:[a-z][a-z0-9]*(?:_[a-z0-9]+)*_?)?$/;
 export const handlePrefixSchema = z.string().max(40).regex(HANDLE_PREFIX_PATTERN, "a handle prefix is lower-case letters, digits and single underscores, starting with a letter (it may end with _)");
-
-export interface MirrorOptions {
-  /** Default: the cloud's (`aws_`, `azure_`, `gcp_`). */
-  handlePrefix?: string;
-  connection: ConnectionTemplate;
-  /** Cloud ids whose subtrees are left out. */
-  exclude?: readonly string[];
-}
-
-export interface MirrorFolder {
-  cloudId: string;
-  title: string;
-  /** The folder node above it, or null at the top of the mirror. */
-  parentCloudId: string | null;
-}
-
-export interface MirrorLeaf {
-  cloudId: string;
-  title: string;
-  handle: string;
-  parentCloudId: string | null;
-  plugin: string;
-  config: Record<string, unknown>;
-}
-
-export interface Mirror {
-  /** Parents before children (by depth, then cloud id). */
-  folders: MirrorFolder[];
-  /** By cloud id. */
-  leaves: MirrorLeaf[];
-  /** The snapshot's problems (hierarchyProblems) and leaves whose config the template makes invalid; nothing to apply unless empty. */
-  problems: HierarchyProblem[];
-}
 
 const MAX_HANDLE = 63;
 

@@ -12,4 +12,4 @@ export { Integration } from "./integration";
 export type { IntegrationArgs } from "./integration";
 export { AwsOrganizationMirror, AzureManagementGroupMirror, GcpFolderMirror, HierarchyMirror } from "./mirror";
 export type { MirrorArgs, MirrorConnection, MirrorConnectionConfig } from "./mirror";
-export type { HierarchyNode, HierarchySnapshot } from "../contract/hierarchy";
+export type { HierarchyNode, HierarchySnapshot } from "../contract/hierarchy-types";

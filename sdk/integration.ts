@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { HierarchySnapshot } from "../contract/hierarchy";
+import type { HierarchySnapshot } from "../contract/hierarchy-types";
 import { MODULE, providerShim } from "./shim";
 
 export interface IntegrationArgs {

@@ -1,6 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
-import { hierarchyProblems, hierarchySnapshotSchema, type Cloud, type HierarchyNode, type HierarchySnapshot } from "../contract/hierarchy";
-import { computeMirror, configProblems, DEFAULT_CONNECTION_TEMPLATES, fillTemplate, handlePrefixSchema, withDefaults, type Mirror } from "../contract/mirror";
+import { hierarchyProblems, hierarchySnapshotSchema } from "../contract/hierarchy";
+import type { Cloud, HierarchyNode, HierarchySnapshot } from "../contract/hierarchy-types";
+import { computeMirror, configProblems, DEFAULT_CONNECTION_TEMPLATES, fillTemplate, handlePrefixSchema, withDefaults } from "../contract/mirror";
+import type { Mirror } from "../contract/mirror-types";
 import { pluginDefinition } from "../contract/plugins";
 import { Connection, Folder } from "./resources";
 

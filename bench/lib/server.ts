@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -116,7 +116,7 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
     SWITCHYARD_BOOTSTRAP_TOKEN: adminToken,
     SWITCHYARD_SECRET_KEY: randomBytes(32).toString("base64"),
     SWITCHYARD_RATE_LIMIT: "1000000000",
-    SWITCHYARD_LOG_LEVEL: "warn",
+    SWITCHYARD_LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "warn",
     DATABASE_URL: "",
     ...(opts.env ?? {}),
   };
@@ -127,8 +127,11 @@ export async function startServer(opts: ServerOptions): Promise<RunningServer> {
   }
 
   let tail = "";
+  // BENCH_SERVER_LOG=<file> keeps the whole log (with SWITCHYARD_LOG_LEVEL=info, one line per request).
+  const logFile = process.env.BENCH_SERVER_LOG;
   const keep = (chunk: Buffer) => {
     tail = (tail + chunk.toString()).slice(-8000);
+    if (logFile) appendFileSync(logFile, chunk);
   };
   const child: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), SERVER_ENTRY], { cwd: dataDir, env, stdio: ["ignore", "pipe", "pipe"] });
   child.stdout?.on("data", keep);

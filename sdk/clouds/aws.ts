@@ -1,5 +1,5 @@
 import type { Account, OrganizationalUnit, OrganizationsClient, OrganizationsClientConfig, Root } from "@aws-sdk/client-organizations";
-import type { HierarchyNode, HierarchySnapshot } from "../../contract/hierarchy";
+import type { HierarchyNode, HierarchySnapshot } from "../../contract/hierarchy-types";
 import { CloudAccessError, field, isArray, isObject, toSnapshot, walk } from "./common";
 
 /**

@@ -1,5 +1,5 @@
 import type { DescendantInfo, ManagementGroupChildInfo, ManagementGroupsAPI, ManagementGroupsAPIOptionalParams } from "@azure/arm-managementgroups";
-import type { HierarchyNode, HierarchySnapshot } from "../../contract/hierarchy";
+import type { HierarchyNode, HierarchySnapshot } from "../../contract/hierarchy-types";
 import { CloudAccessError, field, isString, toSnapshot, topDown } from "./common";
 
 /**

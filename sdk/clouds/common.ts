@@ -1,4 +1,5 @@
-import { hierarchySnapshotSchema, type Cloud, type HierarchyNode, type HierarchySnapshot } from "../../contract/hierarchy";
+import { hierarchySnapshotSchema } from "../../contract/hierarchy";
+import type { Cloud, HierarchyNode, HierarchySnapshot } from "../../contract/hierarchy-types";
 
 /**
  * A cloud refused to show part of its hierarchy. The message names the API call, the

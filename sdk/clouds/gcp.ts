@@ -1,5 +1,5 @@
 import type { FoldersClient, protos } from "@google-cloud/resource-manager";
-import type { HierarchyNode, HierarchySnapshot } from "../../contract/hierarchy";
+import type { HierarchyNode, HierarchySnapshot } from "../../contract/hierarchy-types";
 import { CloudAccessError, isObject, isString, toSnapshot, walk } from "./common";
 
 type ClientOptions = NonNullable<ConstructorParameters<typeof FoldersClient>[0]>;

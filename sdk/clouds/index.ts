@@ -2,7 +2,7 @@
  * The cloud readers (SPEC §6.1, §9): each turns a cloud's estate, read live with its official SDK
  * or from the JSON its CLI prints, into one hierarchy snapshot.
  */
-import type { Cloud, HierarchySnapshot } from "../../contract/hierarchy";
+import type { Cloud, HierarchySnapshot } from "../../contract/hierarchy-types";
 import { hierarchySnapshotSchema } from "../../contract/hierarchy";
 import * as aws from "./aws";
 import * as azure from "./azure";
