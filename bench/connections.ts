@@ -5,6 +5,7 @@
  *   - GET /healthz                          Fastify's own floor, the baseline (same server process)
  *   - GET /v1/connections/{id}              token lookup + connection + scope, secrets redacted
  *   - POST /v1/tenants/{id}/connections     postgres config with a password, unique handle per request
+ * Writes its figures to bench/out/connections.json, from which `npm run bench` draws its report.
  * BENCH_REPEATS rounds; in each, every request kind gets a run on BENCH_CONNECTIONS fresh
  * connections: a warm-up (≥ BENCH_WARMUP s, until every connection was served twice), then a
  * BENCH_DURATION s window. Medians are reported with ratios to the baseline.
@@ -14,11 +15,13 @@
  * Other settings: BENCH_WARMUP (s), BENCH_CONNECTIONS, BENCH_REPEATS, BENCH_PG_URL, BENCH_LOG_LEVEL,
  * BENCH_SKIP_BUILD=1; SWITCHYARD_* variables (e.g. SWITCHYARD_DB_POOL) pass through to the server.
  */
+import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
+import { join } from "node:path";
 import { call } from "./lib/api";
 import { loadSettings, measure, type Measured, type Scenario } from "./lib/load";
 import { resultTable } from "./lib/report";
-import { buildOnce, postgresReachable, startServer, type BenchDb, type RunningServer } from "./lib/server";
+import { buildOnce, OUT_DIR, postgresReachable, startServer, type BenchDb, type RunningServer } from "./lib/server";
 
 /** Targets on PostgreSQL; PGlite (one in-process connection) is held to half the throughput and twice the p99. */
 const TARGETS: Record<BenchDb, { get: { rps: number; p99: number }; create: { rps: number; p99: number } }> = {
@@ -118,6 +121,13 @@ async function main() {
       await server.stop();
     }
   }
+
+  // For the report of `npm run bench` (bench/run.ts): the figures and the run's settings.
+  mkdirSync(OUT_DIR, { recursive: true });
+  writeFileSync(
+    join(OUT_DIR, "connections.json"),
+    JSON.stringify({ settings: { ...settings, only: settings.only?.source }, node: process.version, cpus: `${cores.length} × ${cores[0]?.model ?? "cpu"}`, at: new Date().toISOString(), byDb }, null, 2),
+  );
 
   const failed = byDb.flatMap((d) => d.results).reduce((a, r) => a + r.samples.reduce((b, s) => b + s.bad, 0), 0);
   console.log(

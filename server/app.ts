@@ -5,6 +5,7 @@ import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from "fas
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { auditRoutes } from "./audit/routes";
+import { AUTH_CHANNEL, createPrincipalCache } from "./auth/cache";
 import { guardRequests } from "./auth/guard";
 import { authRoutes } from "./auth/routes";
 import { createAuthService } from "./auth/service";
@@ -26,6 +27,8 @@ export interface AppOptions {
   /** Requests per minute per identity (user or service token), and per client address without a valid token. */
   rateLimit?: number;
   bodyLimit?: number;
+  /** Longest an authenticated token is kept in memory, ms (default 5,000; 0 turns the cache off). */
+  authCacheTtlMs?: number;
   logger?: boolean | { level: string; stream?: NodeJS.WritableStream };
 }
 
@@ -91,8 +94,14 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(fastifySwaggerUi, { routePrefix: "/docs" });
 
-  const scopes = createScopeService(opts.db);
-  const auth = createAuthService(opts.db, scopes);
+  const principals = createPrincipalCache({ ttlMs: opts.authCacheTtlMs ?? 5_000 });
+  if (opts.db.listen && principals.ttlMs > 0) {
+    const stop = await opts.db.listen(AUTH_CHANNEL, { notify: () => principals.invalidate(), live: (live) => principals.setLive(live) });
+    app.addHook("onClose", async () => stop());
+  }
+  app.decorate("principalCache", principals);
+  const scopes = createScopeService(opts.db, { authChanged: () => principals.invalidate() });
+  const auth = createAuthService(opts.db, scopes, principals);
   const sharing = createSharing({ db: opts.db, scopes, box: opts.box });
   const connections = createConnectionService({ db: opts.db, scopes, box: opts.box, sharing: sharing.forConnections });
 

@@ -39,6 +39,7 @@ const envSchema = z.object({
   SWITCHYARD_DB_STATEMENT_TIMEOUT: z.coerce.number().int().min(100).max(3_600_000).default(30_000),
   SWITCHYARD_MAINTENANCE_INTERVAL: z.coerce.number().int().min(1_000).max(86_400_000).default(300_000),
   SWITCHYARD_MAINTENANCE_WRITES: z.coerce.number().int().min(1).max(10_000_000).default(5_000),
+  SWITCHYARD_AUTH_CACHE_TTL: z.coerce.number().int().min(0).max(60_000).default(5_000),
   SWITCHYARD_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -61,6 +62,8 @@ export interface Config {
   maintenanceIntervalMs: number;
   /** …or after this many written rows, whichever comes first. */
   maintenanceWrites: number;
+  /** Longest an authenticated token is kept in memory, ms (0: looked up on every request); see server/auth/cache.ts. */
+  authCacheTtlMs: number;
   logLevel: string;
 }
 
@@ -85,6 +88,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dbStatementTimeoutMs: e.SWITCHYARD_DB_STATEMENT_TIMEOUT,
     maintenanceIntervalMs: e.SWITCHYARD_MAINTENANCE_INTERVAL,
     maintenanceWrites: e.SWITCHYARD_MAINTENANCE_WRITES,
+    authCacheTtlMs: e.SWITCHYARD_AUTH_CACHE_TTL,
     logLevel: e.SWITCHYARD_LOG_LEVEL,
   };
 }

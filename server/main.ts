@@ -42,7 +42,7 @@ async function main() {
     );
   }
 
-  const app = await buildApp({ db, box, rateLimit: config.rateLimit, bodyLimit: config.bodyLimit, logger: { level: config.logLevel } });
+  const app = await buildApp({ db, box, rateLimit: config.rateLimit, bodyLimit: config.bodyLimit, authCacheTtlMs: config.authCacheTtlMs, logger: { level: config.logLevel } });
   await app.listen({ port: config.port, host: config.host });
   console.log(`switchyard: serving on http://${config.host}:${config.port} with ${where} (API docs at /docs)`);
 

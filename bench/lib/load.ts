@@ -66,6 +66,7 @@ export interface Scenario {
 export interface Sample {
   rps: number;
   p50: number;
+  p90: number;
   p99: number;
   ok: number;
   bad: number;
@@ -76,7 +77,7 @@ export interface Sample {
 export interface Measured {
   scenario: Scenario;
   samples: Sample[];
-  median: { rps: number; p50: number; p99: number; cpu?: CpuShare };
+  median: { rps: number; p50: number; p90: number; p99: number; cpu?: CpuShare };
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -166,7 +167,7 @@ export async function runOnce(target: Target, s: Scenario, seconds: number, conn
   if (r.errors) statuses.errors = r.errors;
   if (r.timeouts) statuses.timeouts = r.timeouts;
   const bad = Object.entries(statuses).reduce((a, [code, count]) => a + (code === "errors" || code === "timeouts" || Number(code) < 200 || Number(code) >= 300 ? count : 0), 0);
-  return { rps: ok / window, p50: percentile(sorted, 50), p99: percentile(sorted, 99), ok, bad, statuses, cpu, rampSeconds: warm() ? rampSeconds : NaN };
+  return { rps: ok / window, p50: percentile(sorted, 50), p90: percentile(sorted, 90), p99: percentile(sorted, 99), ok, bad, statuses, cpu, rampSeconds: warm() ? rampSeconds : NaN };
 }
 
 /**
@@ -191,6 +192,6 @@ export async function measure(target: Target, all: Scenario[], settings: BenchSe
     const cpu = cpus.length
       ? { server: median(cpus.map((c) => c.server)), client: median(cpus.map((c) => c.client)), postgres: median(cpus.map((c) => c.postgres)), other: median(cpus.map((c) => c.other)), idle: median(cpus.map((c) => c.idle)) }
       : undefined;
-    return { scenario, samples: xs, median: { rps: median(xs.map((x) => x.rps)), p50: median(xs.map((x) => x.p50)), p99: median(xs.map((x) => x.p99)), cpu } };
+    return { scenario, samples: xs, median: { rps: median(xs.map((x) => x.rps)), p50: median(xs.map((x) => x.p50)), p90: median(xs.map((x) => x.p90)), p99: median(xs.map((x) => x.p99)), cpu } };
   });
 }

@@ -15,6 +15,8 @@ export type BenchDb = "pglite" | "postgres";
 
 export const ROOT = join(__dirname, "..", "..");
 export const SERVER_ENTRY = join(ROOT, "dist", "server", "main.js");
+/** Where benches leave figures and `npm run bench` its report (BENCH_OUT, default bench/out). */
+export const OUT_DIR = process.env.BENCH_OUT || join(ROOT, "bench", "out");
 export const PG_ADMIN_URL = process.env.BENCH_PG_URL || "postgres://postgres@127.0.0.1:5432/test";
 
 /** `npm run build` once per process, unless BENCH_SKIP_BUILD=1 (e.g. when bench/run.ts already built). */

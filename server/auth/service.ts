@@ -5,6 +5,7 @@ import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, Valida
 import { checkVersion, type RequestContext } from "../http/context";
 import { idempotent } from "../http/idempotency";
 import type { ScopeService } from "../scopes/service";
+import type { PrincipalCache } from "./cache";
 import { atLeast, roleAt, type Principal, type Role } from "./principal";
 import * as store from "./store";
 import { generateToken, hashToken, tokenPrefix } from "./tokens";
@@ -24,7 +25,21 @@ const tokenReplay = {
   },
 };
 
-export function createAuthService(db: Db, scopes: ScopeService) {
+/**
+ * `principals` caches authenticated tokens (server/auth/cache.ts); every change here to tokens,
+ * users or memberships empties it once committed, and the database's notifications empty the
+ * caches of other replicas. Without one, every request looks its token up.
+ */
+export function createAuthService(db: Db, scopes: ScopeService, principals?: PrincipalCache) {
+  /** Runs a transaction that changes tokens, users or memberships; empties the cache once it committed (or failed: a lost COMMIT may have committed). */
+  async function changingAuth<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
+    try {
+      return await db.transaction(fn);
+    } finally {
+      principals?.invalidate();
+    }
+  }
+
   const audit = (tx: Queryable, ctx: RequestContext, action: string, targetType: string, targetId: string, scope: { tenantId: string; path: string[] } | null, after?: unknown, before?: unknown) =>
     insertAudit(tx, { tenantId: scope?.tenantId ?? null, scopePath: scope?.path ?? [], actorId: ctx.principal.actorId, action, targetType, targetId, before, after, requestId: ctx.requestId });
 
@@ -42,14 +57,20 @@ export function createAuthService(db: Db, scopes: ScopeService) {
      */
     async authenticate(token: string): Promise<Principal> {
       if (token.length < 16 || token.length > 512) throw new UnauthorizedError();
-      const row = await store.findTokenByHash(db, tokenPrefix(token), hashToken(token));
+      const hash = hashToken(token);
+      const cached = principals?.get(hash);
+      if (cached) return cached;
+      const generation = principals?.begin() ?? 0;
+      const row = await store.findTokenByHash(db, tokenPrefix(token), hash);
       if (!row) throw new UnauthorizedError();
       if (row.revoked_at) throw new UnauthorizedError("this token was revoked; create a new one");
       if (row.expires_at && new Date(row.expires_at).getTime() <= Date.now()) throw new UnauthorizedError("this token has expired; create a new one");
       const roles = new Map<string, Role>();
       if (row.scope_id && row.role) roles.set(row.scope_id, row.role);
       for (const m of row.memberships) roles.set(m.s, m.r);
-      return { tokenId: row.id, actorId: row.user_id ?? row.id, userId: row.user_id ?? undefined, isAdmin: row.is_admin === true, roles };
+      const principal: Principal = { tokenId: row.id, actorId: row.user_id ?? row.id, userId: row.user_id ?? undefined, isAdmin: row.is_admin === true, roles };
+      principals?.set(hash, principal, row.expires_at, generation);
+      return principal;
     },
 
     /**
@@ -114,7 +135,7 @@ export function createAuthService(db: Db, scopes: ScopeService) {
     },
 
     async revokeToken(ctx: RequestContext, id: string) {
-      return db.transaction(async (tx) => {
+      return changingAuth(async (tx) => {
         const t = await store.findToken(tx, id, true);
         if (!t) throw new NotFoundError("token");
         const p = ctx.principal;
@@ -145,7 +166,7 @@ export function createAuthService(db: Db, scopes: ScopeService) {
     },
 
     async putMember(ctx: RequestContext, scopeId: string, userId: string, role: Role) {
-      return db.transaction(async (tx) => {
+      return changingAuth(async (tx) => {
         const scope = await scopes.visible(tx, ctx, scopeId, "owner", true);
         if (!(await store.findUser(tx, userId))) throw new NotFoundError("user");
         const before = await store.findMember(tx, scopeId, userId);
@@ -157,7 +178,7 @@ export function createAuthService(db: Db, scopes: ScopeService) {
     },
 
     async deleteMember(ctx: RequestContext, scopeId: string, userId: string) {
-      return db.transaction(async (tx) => {
+      return changingAuth(async (tx) => {
         const scope = await scopes.visible(tx, ctx, scopeId, "owner", true);
         const before = await store.findMember(tx, scopeId, userId);
         if (!before) throw new NotFoundError("member");

@@ -63,6 +63,13 @@ export type ConnectionService = ReturnType<typeof createConnectionService>;
 
 const MAX_DERIVED_HANDLE_ATTEMPTS = 5;
 
+/** A derived handle was taken between choosing it and inserting (the create derives again). */
+class DerivedHandleTaken extends ConflictError {
+  constructor() {
+    super("a concurrent create took the derived handle; retry");
+  }
+}
+
 export function createConnectionService(deps: { db: Db; scopes: ScopeService; box: SecretBox; sharing: ConnectionSharing }) {
   const { db, scopes, box, sharing } = deps;
 
@@ -87,12 +94,9 @@ export function createConnectionService(deps: { db: Db; scopes: ScopeService; bo
     if (folder.managed_by) throw new ConflictError(`folder ${folderId} is managed by integration ${folder.managed_by}; it is read-only`, { integrationId: folder.managed_by });
   }
 
+  /** An explicit handle is checked by the insert itself (insertConnectionAudited); a derived one is the first free. */
   async function chooseHandle(tx: Queryable, scopeId: string, input: { handle?: string; title?: string; plugin: string }): Promise<string> {
-    if (input.handle) {
-      const existing = await store.findConnectionByHandle(tx, scopeId, input.handle);
-      if (existing) throw new ConflictError(`handle "${input.handle}" is already used by connection ${existing.id} in this scope`, { field: "handle", connectionId: existing.id });
-      return input.handle;
-    }
+    if (input.handle) return input.handle;
     const base = slugify(input.title ?? input.plugin);
     await lockScopeHandles(tx, scopeId);
     const taken = await store.handlesLike(tx, scopeId, base);
@@ -117,7 +121,7 @@ export function createConnectionService(deps: { db: Db; scopes: ScopeService; bo
               const id = newId("connection");
               const sealed = sealConfig(box, id, input.plugin, input.config);
               const handle = await chooseHandle(tx, scope.id, input);
-              const row = await store.insertConnection(tx, {
+              const values = {
                 id,
                 scopeId: scope.id,
                 folderId: input.folderId ?? null,
@@ -128,16 +132,32 @@ export function createConnectionService(deps: { db: Db; scopes: ScopeService; bo
                 config: sealed.config,
                 secrets: sealed.secrets,
                 actorId: ctx.principal.actorId,
+              };
+              // What the answer and the audit record show; the timestamps come from the row.
+              const { createdAt: _c, updatedAt: _u, ...shownBefore } = presentConnection({
+                ...values,
+                scope_id: values.scopeId,
+                folder_id: values.folderId,
+                managed_by: null,
+                version: 1,
+                created_at: new Date(0),
+                created_by: values.actorId,
+                updated_at: new Date(0),
+                updated_by: values.actorId,
               });
+              const row = await store.insertConnectionAudited(tx, values, { tenantId: scope.tenantId, scopePath: scope.path, shown: shownBefore, requestId: ctx.requestId });
+              if (!row) {
+                if (!input.handle) throw new DerivedHandleTaken();
+                const existing = await store.findConnectionByHandle(tx, scope.id, handle);
+                throw new ConflictError(`handle "${handle}" is already used by connection ${existing?.id} in this scope`, { field: "handle", connectionId: existing?.id });
+              }
               if (row.folder_id) await sharing.placed(tx, row.id);
-              const shown = presentConnection(row);
-              await audit(tx, ctx, scope, "connection.create", id, undefined, shown);
-              return shown;
+              return presentConnection(row);
             }),
           );
         } catch (err) {
           // Two creates derived the same handle at once: derive again.
-          if (!input.handle && sqlState(err) === "23505" && attempt < MAX_DERIVED_HANDLE_ATTEMPTS) continue;
+          if (!input.handle && (err instanceof DerivedHandleTaken || sqlState(err) === "23505") && attempt < MAX_DERIVED_HANDLE_ATTEMPTS) continue;
           throw err;
         }
       }

@@ -22,17 +22,37 @@ export interface ConnectionRow {
 
 const COLUMNS = "id, scope_id, folder_id, handle, title, description, plugin, config, secrets, managed_by, version, created_at, created_by, updated_at, updated_by";
 
-export async function insertConnection(
+/**
+ * Inserts a connection and its `connection.create` audit record in one statement (one round trip
+ * instead of a handle check, an insert and an audit insert). The record's `after` is what the
+ * caller will answer (`shown`, built before the row existed) with the row's own timestamps, in
+ * the form `Date.toISOString()` gives them. A handle already taken in the scope inserts nothing
+ * and answers undefined (the unique index decides, also under concurrency).
+ */
+export async function insertConnectionAudited(
   tx: Queryable,
   c: { id: string; scopeId: string; folderId: string | null; handle: string; title: string; description: string; plugin: string; config: unknown; secrets: unknown; actorId: string },
-): Promise<ConnectionRow> {
+  audit: { tenantId: string; scopePath: readonly string[]; shown: unknown; requestId?: string },
+): Promise<ConnectionRow | undefined> {
   const { rows } = await tx.query<ConnectionRow>(
-    `INSERT INTO connections (id, scope_id, folder_id, handle, title, description, plugin, config, secrets, created_by, updated_by)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING ${COLUMNS}`,
-    [c.id, c.scopeId, c.folderId, c.handle, c.title, c.description, c.plugin, JSON.stringify(c.config), JSON.stringify(c.secrets), c.actorId],
+    `WITH c AS (
+       INSERT INTO connections (id, scope_id, folder_id, handle, title, description, plugin, config, secrets, created_by, updated_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
+       ON CONFLICT (scope_id, handle) DO NOTHING
+       RETURNING ${COLUMNS}),
+     audited AS (
+       INSERT INTO audit_log (tenant_id, scope_path, actor_id, action, target_type, target_id, after, request_id)
+       SELECT $11, $12, $10, 'connection.create', 'connection', c.id,
+              $13::jsonb || jsonb_build_object('createdAt', ${ISO("c.created_at")}, 'updatedAt', ${ISO("c.updated_at")}), $14
+         FROM c)
+     SELECT ${COLUMNS} FROM c`,
+    [c.id, c.scopeId, c.folderId, c.handle, c.title, c.description, c.plugin, JSON.stringify(c.config), JSON.stringify(c.secrets), c.actorId, audit.tenantId, audit.scopePath, JSON.stringify(audit.shown), audit.requestId ?? null],
   );
   return rows[0];
 }
+
+/** A timestamp as `Date.prototype.toISOString()` writes it (milliseconds, truncated as a JS Date does). */
+const ISO = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 export async function findConnection(tx: Queryable, id: string, forUpdate = false): Promise<ConnectionRow | undefined> {
   const { rows } = await tx.query<ConnectionRow>(`SELECT ${COLUMNS} FROM connections WHERE id = $1${forUpdate ? " FOR UPDATE" : ""}`, [id]);

@@ -18,7 +18,19 @@ export interface Db extends Queryable {
    * failures and deadlocks are retried a few times, so callers see them only when they persist.
    */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Delivers every NOTIFY on `channel` (from any process on the same database) to `notify`, and
+   * tells `live` whether delivery works: true once listening, false when the listening connection
+   * is lost (it reconnects by itself). Resolves to a function that stops listening. Optional: a
+   * database without it gives no notifications, and whatever relies on them stays off.
+   */
+  listen?(channel: string, handlers: NotifyHandlers): Promise<() => Promise<void>>;
   close(): Promise<void>;
+}
+
+export interface NotifyHandlers {
+  notify(payload: string): void;
+  live(live: boolean): void;
 }
 
 /** SQLSTATEs that mean "run it again": serialization_failure, deadlock_detected. */

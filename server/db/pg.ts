@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import pg from "pg";
-import type { Db, Queryable } from "./db";
+import type { Db, NotifyHandlers, Queryable } from "./db";
 import { DatabaseUnavailableError, MAX_TRANSACTION_ATTEMPTS, RETRYABLE_SQLSTATES, sqlState } from "./db";
 
 // Return int8 and numeric as JS numbers: counts and sequences here stay far below 2^53.
@@ -151,8 +151,59 @@ export function createPgDb(options: PgDbOptions): Db {
         }
       }
     },
+    listen: (channel, handlers) => listenOn(options, channel, handlers),
     async close() {
       await pool.end();
     },
+  };
+}
+
+/** How long a lost listening connection waits before it connects again, ms. */
+const RELISTEN_DELAY_MS = 1_000;
+
+/**
+ * LISTEN on a connection of its own (a pooled one would be handed to other work). When that
+ * connection is lost, `live(false)` at once, then it connects again every second until it is
+ * back, then `live(true)`: notifications sent in between are lost, which is why callers are told.
+ */
+async function listenOn(options: PgDbOptions, channel: string, handlers: NotifyHandlers): Promise<() => Promise<void>> {
+  if (!/^[a-z_][a-z0-9_]*$/.test(channel)) throw new Error(`not a plain channel name: ${channel}`);
+  let stopped = false;
+  let client: pg.Client | undefined;
+  let timer: NodeJS.Timeout | undefined;
+
+  const connect = async () => {
+    timer = undefined;
+    if (stopped) return;
+    const c = new pg.Client({ connectionString: options.connectionString, application_name: `${options.applicationName ?? "switchyard"} (listen)`, connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000, keepAlive: true });
+    client = c;
+    let down = false;
+    const lost = () => {
+      if (down) return;
+      down = true;
+      handlers.live(false);
+      c.end().catch(() => undefined);
+      if (!stopped) timer = setTimeout(() => void connect(), RELISTEN_DELAY_MS);
+    };
+    c.on("error", lost);
+    c.on("end", lost);
+    c.on("notification", (msg) => {
+      if (msg.channel === channel) handlers.notify(msg.payload ?? "");
+    });
+    try {
+      await c.connect();
+      await c.query(`LISTEN ${channel}`);
+      if (!down && !stopped) handlers.live(true);
+    } catch {
+      lost();
+    }
+  };
+
+  await connect();
+  return async () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+    handlers.live(false);
+    await client?.end().catch(() => undefined);
   };
 }

@@ -37,6 +37,16 @@ export async function createPgliteDb(dataDir: string | undefined, loadDataDir?: 
         }),
       );
     },
+    // One process holds the database (data-dir-lock.ts), and PGlite delivers its notifications in
+    // this process: delivery never stops while it is open.
+    async listen(channel, handlers) {
+      const unlisten = await pglite.listen(channel, (payload) => handlers.notify(payload));
+      handlers.live(true);
+      return async () => {
+        handlers.live(false);
+        if (!pglite.closed) await unlisten();
+      };
+    },
     async close() {
       if (!pglite.closed) await pglite.close();
     },

@@ -33,7 +33,7 @@ export function auditScope(tx: Queryable, ctx: RequestContext, action: string, s
   });
 }
 
-export function createScopeService(db: Db) {
+export function createScopeService(db: Db, hooks: { authChanged?: () => void } = {}) {
   /** Reads a scope the caller can see, or answers 404 as if it did not exist. */
   async function visible(tx: Queryable, ctx: RequestContext, id: string, needed: Role = "viewer", forUpdate = false): Promise<Scope> {
     const scope = await store.findScope(tx, id, forUpdate);
@@ -111,7 +111,8 @@ export function createScopeService(db: Db) {
     },
 
     async remove(ctx: RequestContext, id: string) {
-      return db.transaction(async (tx) => {
+      // Its memberships and service tokens go with it (a cascade): cached principals are stale.
+      await db.transaction(async (tx) => {
         const scope = await visible(tx, ctx, id, "owner", true);
         checkVersion(`this ${KIND_NAME[scope.kind]}`, scope.version, ctx.ifMatch);
         const contents = await store.scopeContents(tx, id);
@@ -124,6 +125,7 @@ export function createScopeService(db: Db) {
         await auditScope(tx, ctx, `${scope.kind}.delete`, scope, presentScope(scope), undefined);
         await store.deleteScope(tx, id);
       });
+      hooks.authChanged?.();
     },
 
     async children(ctx: RequestContext, id: string, limit: number, after?: string) {

@@ -55,6 +55,8 @@ describeEachDb("API tokens (SPEC §1)", (ctx) => {
     const { created } = await newUserToken({ expiresAt: new Date(Date.now() + 3_600_000).toISOString() });
     expect((await ctx.t.get("/v1/me", { token: created.token })).status).to.equal(200);
     await ctx.t.db.query("UPDATE tokens SET expires_at = now() - interval '1 second' WHERE id = $1", [created.id]);
+    // What the notification of this change does when it arrives (tests/server/auth/token-cache.test.ts).
+    ctx.t.app.principalCache.invalidate();
     const res = await ctx.t.get("/v1/me", { token: created.token });
     expect(res.status).to.equal(401);
     expect(res.body.error).to.include({ code: "unauthorized" });

@@ -7,6 +7,30 @@ describeEachDb("connections CRUD at every scope (SPEC §3.1)", (ctx) => {
     h = await ctx.t.hierarchy();
   });
 
+  it("a create's audit record shows exactly the answer, timestamps included, secrets redacted (written by the same statement)", async () => {
+    const h = await ctx.t.hierarchy();
+    const created = await ctx.t.expect(201, "POST", `/v1/${scopePath(h.org)}/connections`, {
+      body: { plugin: "postgres", handle: ctx.t.unique("audited"), config: { host: "h", port: 5432, database: "d", user: "u", password: "audited-secret", sslmode: "require" } },
+    });
+    const { rows } = await ctx.t.db.query<{ after: unknown; before: unknown; scope_path: string[] }>("SELECT after, before, scope_path FROM audit_log WHERE action = 'connection.create' AND target_id = $1", [created.id]);
+    expect(rows).to.have.length(1);
+    expect(rows[0].after).to.deep.equal(created);
+    expect(rows[0].before).to.equal(null);
+    expect(rows[0].scope_path).to.deep.equal([h.tenant.id, h.org.id]);
+    expect(JSON.stringify(rows[0])).to.not.contain("audited-secret");
+  });
+
+  it("a create with a handle taken in the scope answers 409 naming the connection that has it, and writes nothing", async () => {
+    const h = await ctx.t.hierarchy();
+    const handle = ctx.t.unique("taken");
+    const first = await ctx.t.expect(201, "POST", `/v1/${scopePath(h.tenant)}/connections`, { body: { plugin: "custom", handle, config: { url: "https://x" } } });
+    const again = await ctx.t.post(`/v1/${scopePath(h.tenant)}/connections`, { plugin: "custom", handle, config: { url: "https://y" } });
+    expect(again.status).to.equal(409);
+    expect(again.body.error.details).to.deep.equal({ field: "handle", connectionId: first.id });
+    const { rows } = await ctx.t.db.query<{ n: number }>("SELECT count(*)::int AS n FROM audit_log WHERE action = 'connection.create' AND after->>'handle' = $1", [handle]);
+    expect(rows[0].n).to.equal(1);
+  });
+
   for (const level of ["tenant", "org", "ws"] as const) {
     it(`create, read, list, update and delete a connection owned by ${level === "ws" ? "a workspace" : level === "org" ? "an organization" : "a tenant"}`, async () => {
       const scope = h[level];
