@@ -84,7 +84,9 @@ export class Connection extends pulumi.dynamic.Resource {
       createdAt: undefined,
       updatedAt: undefined,
       secretFingerprints: undefined,
-      appliedFingerprints: undefined,
+      // Not `appliedFingerprints`: the provider keeps it in state for drift detection, and the
+      // program never reads it. Every property here costs @pulumi/pulumi four promises, each with
+      // a captured, source-mapped stack: the program's largest cost (docs/pulumi-performance.md).
     };
     super(providerShim("connection"), name, { ...computed, ...args }, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["config"] }), MODULE, "Connection");
   }
