@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { HierarchySnapshot } from "../contract/hierarchy-types";
-import { MODULE, providerShim } from "./shim";
+import { SwitchyardResource } from "./shim";
 
 export interface IntegrationArgs {
   /** The tenant or organization that owns the integration (tnt_… or org_…). Changing it replaces the integration. */
@@ -36,7 +36,7 @@ export interface IntegrationArgs {
  * connections below `rootFolderId` and reconciles them from each snapshot this resource pushes.
  * Deleting it deletes everything it manages (their schemas leave every workspace).
  */
-export class Integration extends pulumi.dynamic.Resource {
+export class Integration extends SwitchyardResource {
   declare readonly scopeId: pulumi.Output<string>;
   declare readonly type: pulumi.Output<string>;
   declare readonly handle: pulumi.Output<string>;
@@ -53,6 +53,6 @@ export class Integration extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: IntegrationArgs, opts?: pulumi.CustomResourceOptions) {
     const computed = { title: undefined, parentFolderId: undefined, rootFolderId: undefined, lastSync: undefined, version: undefined, createdAt: undefined, updatedAt: undefined };
-    super(providerShim("integration"), name, { ...computed, ...args }, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["config"] }), MODULE, "Integration");
+    super("integration", "Integration", name, { ...computed, ...args }, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["config"] }));
   }
 }

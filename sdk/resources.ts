@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { MODULE, providerShim } from "./shim";
+import { SwitchyardResource } from "./shim";
 
 export interface FolderArgs {
   /** The tenant, organization or workspace that owns the folder (tnt_…, org_…, ws_…). Changing it replaces the folder. */
@@ -19,7 +19,7 @@ export interface FolderArgs {
  * A folder of connections. To manage a folder made outside Pulumi, give `adoptId: "fld_…"`
  * (`pulumi import` cannot serve dynamic providers: see the README's "Adopting existing objects").
  */
-export class Folder extends pulumi.dynamic.Resource {
+export class Folder extends SwitchyardResource {
   declare readonly scopeId: pulumi.Output<string>;
   declare readonly title: pulumi.Output<string>;
   declare readonly handle: pulumi.Output<string | undefined>;
@@ -30,7 +30,7 @@ export class Folder extends pulumi.dynamic.Resource {
   declare readonly updatedAt: pulumi.Output<string>;
 
   constructor(name: string, args: FolderArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providerShim("folder"), name, { handle: undefined, parentId: undefined, managedBy: undefined, version: undefined, createdAt: undefined, updatedAt: undefined, ...args }, opts, MODULE, "Folder");
+    super("folder", "Folder", name, { handle: undefined, parentId: undefined, managedBy: undefined, version: undefined, createdAt: undefined, updatedAt: undefined, ...args }, opts);
   }
 }
 
@@ -58,7 +58,7 @@ export interface ConnectionArgs {
  * A data-source connection. To manage a connection made outside Pulumi, give `adoptId: "conn_…"`
  * (`pulumi import` cannot serve dynamic providers: see the README's "Adopting existing objects").
  */
-export class Connection extends pulumi.dynamic.Resource {
+export class Connection extends SwitchyardResource {
   declare readonly scopeId: pulumi.Output<string>;
   declare readonly plugin: pulumi.Output<string>;
   declare readonly config: pulumi.Output<Record<string, unknown>>;
@@ -88,7 +88,7 @@ export class Connection extends pulumi.dynamic.Resource {
       // program never reads it. Every property here costs @pulumi/pulumi four promises, each with
       // a captured, source-mapped stack: the program's largest cost (docs/pulumi-performance.md).
     };
-    super(providerShim("connection"), name, { ...computed, ...args }, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["config"] }), MODULE, "Connection");
+    super("connection", "Connection", name, { ...computed, ...args }, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["config"] }));
   }
 }
 
@@ -105,7 +105,7 @@ export interface GrantArgs {
 }
 
 /** Shares a connection or folder down the hierarchy. Changing either id replaces the grant. */
-export class Grant extends pulumi.dynamic.Resource {
+export class Grant extends SwitchyardResource {
   declare readonly objectId: pulumi.Output<string>;
   declare readonly granteeId: pulumi.Output<string>;
   declare readonly objectType: pulumi.Output<string>;
@@ -114,7 +114,7 @@ export class Grant extends pulumi.dynamic.Resource {
   declare readonly createdAt: pulumi.Output<string>;
 
   constructor(name: string, args: GrantArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providerShim("grant"), name, { objectType: undefined, tenantId: undefined, version: undefined, createdAt: undefined, ...args }, opts, MODULE, "Grant");
+    super("grant", "Grant", name, { objectType: undefined, tenantId: undefined, version: undefined, createdAt: undefined, ...args }, opts);
   }
 }
 
@@ -130,7 +130,7 @@ export interface SchemaAttachmentArgs {
 }
 
 /** Makes a connection, or every connection below a folder, a schema of a workspace. */
-export class SchemaAttachment extends pulumi.dynamic.Resource {
+export class SchemaAttachment extends SwitchyardResource {
   declare readonly workspaceId: pulumi.Output<string>;
   declare readonly objectId: pulumi.Output<string>;
   declare readonly objectType: pulumi.Output<string>;
@@ -138,6 +138,6 @@ export class SchemaAttachment extends pulumi.dynamic.Resource {
   declare readonly createdAt: pulumi.Output<string>;
 
   constructor(name: string, args: SchemaAttachmentArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providerShim("attachment"), name, { objectType: undefined, version: undefined, createdAt: undefined, ...args }, opts, MODULE, "SchemaAttachment");
+    super("attachment", "SchemaAttachment", name, { objectType: undefined, version: undefined, createdAt: undefined, ...args }, opts);
   }
 }

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { MODULE, providerShim } from "./shim";
+import { SwitchyardResource } from "./shim";
 
 export interface OrganizationArgs {
   /** The tenant that holds the organization (tnt_…). Changing it replaces the organization. */
@@ -19,7 +19,7 @@ export interface OrganizationArgs {
 }
 
 /** An organization of a tenant: holds workspaces, and connections and folders it can share with them. */
-export class Organization extends pulumi.dynamic.Resource {
+export class Organization extends SwitchyardResource {
   declare readonly tenantId: pulumi.Output<string>;
   declare readonly handle: pulumi.Output<string>;
   declare readonly title: pulumi.Output<string>;
@@ -29,7 +29,7 @@ export class Organization extends pulumi.dynamic.Resource {
   declare readonly updatedAt: pulumi.Output<string>;
 
   constructor(name: string, args: OrganizationArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providerShim("organization"), name, { title: undefined, version: undefined, createdAt: undefined, updatedAt: undefined, forceDestroy: undefined, ...args }, opts, MODULE, "Organization");
+    super("organization", "Organization", name, { title: undefined, version: undefined, createdAt: undefined, updatedAt: undefined, forceDestroy: undefined, ...args }, opts);
   }
 }
 
@@ -50,7 +50,7 @@ export interface WorkspaceArgs {
 }
 
 /** A workspace: its database gets a PostgreSQL schema for every connection attached to it. */
-export class Workspace extends pulumi.dynamic.Resource {
+export class Workspace extends SwitchyardResource {
   declare readonly orgId: pulumi.Output<string>;
   declare readonly tenantId: pulumi.Output<string>;
   declare readonly handle: pulumi.Output<string>;
@@ -61,7 +61,7 @@ export class Workspace extends pulumi.dynamic.Resource {
   declare readonly updatedAt: pulumi.Output<string>;
 
   constructor(name: string, args: WorkspaceArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providerShim("workspace"), name, { tenantId: undefined, title: undefined, version: undefined, createdAt: undefined, updatedAt: undefined, forceDestroy: undefined, ...args }, opts, MODULE, "Workspace");
+    super("workspace", "Workspace", name, { tenantId: undefined, title: undefined, version: undefined, createdAt: undefined, updatedAt: undefined, forceDestroy: undefined, ...args }, opts);
   }
 }
 
@@ -80,7 +80,7 @@ export interface MemberArgs {
 }
 
 /** A user's role at a scope; it applies to everything below the scope. Its id is `<scopeId>/<userId>`. */
-export class Member extends pulumi.dynamic.Resource {
+export class Member extends SwitchyardResource {
   declare readonly scopeId: pulumi.Output<string>;
   declare readonly userId: pulumi.Output<string>;
   declare readonly role: pulumi.Output<string>;
@@ -90,6 +90,6 @@ export class Member extends pulumi.dynamic.Resource {
   declare readonly updatedAt: pulumi.Output<string>;
 
   constructor(name: string, args: MemberArgs, opts?: pulumi.CustomResourceOptions) {
-    super(providerShim("member"), name, { userHandle: undefined, version: undefined, createdAt: undefined, updatedAt: undefined, ...args }, opts, MODULE, "Member");
+    super("member", "Member", name, { userHandle: undefined, version: undefined, createdAt: undefined, updatedAt: undefined, ...args }, opts);
   }
 }

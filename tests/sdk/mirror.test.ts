@@ -13,22 +13,6 @@ interface Made {
 }
 let made: Made[] = [];
 
-before(() => {
-  pulumi.runtime.setMocks(
-    {
-      newResource: (args) => {
-        made.push({ type: args.type, name: args.name, inputs: args.inputs });
-        return { id: `${args.name}_id`, state: args.inputs };
-      },
-      call: () => ({}),
-    },
-    "project",
-    "stack",
-    true,
-  );
-});
-beforeEach(() => (made = []));
-
 const TNT = "tnt_0123456789abcdefghjk";
 const aws = (over: (nodes: HierarchySnapshot["nodes"]) => void = () => {}): HierarchySnapshot => {
   const nodes: HierarchySnapshot["nodes"] = [
@@ -53,6 +37,22 @@ const SECRET_SIG = pulumi.runtime.specialSigKey;
 const byName = (name: string) => made.find((m) => m.name === name)!;
 
 describe("mirror components", () => {
+  before(() => {
+    pulumi.runtime.setMocks(
+      {
+        newResource: (args) => {
+          made.push({ type: args.type, name: args.name, inputs: args.inputs });
+          return { id: `${args.name}_id`, state: args.inputs };
+        },
+        call: () => ({}),
+      },
+      "project",
+      "stack",
+      true,
+    );
+  });
+  beforeEach(() => (made = []));
+
   it("make a folder per folder node and a connection per leaf, named from cloud ids, with ids by cloud id", async () => {
     const m = new AwsOrganizationMirror("estate", { scopeId: TNT, hierarchy: aws() });
     await settle(m);
