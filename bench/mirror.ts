@@ -13,6 +13,8 @@
  *
  *   npm run bench -- mirror
  * Settings: BENCH_DB=postgres|pglite (postgres)  BENCH_ACCOUNTS (1000)  BENCH_ENFORCE=1 exits 1 when a target is missed.
+ *   BENCH_CPU_PROF=dir writes V8 CPU profiles of the program and the dynamic-provider host of each
+ *   step after the first `up` into dir/<step>.
  */
 import Table from "cli-table3";
 import { execFileSync } from "node:child_process";
@@ -20,6 +22,7 @@ import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import type { HierarchyNode, HierarchySnapshot } from "../contract/hierarchy";
 import { END, pulumiEnv } from "../tests/e2e/engine";
+import { cpuProfOptions } from "./lib/pulumi-run";
 import { buildOnce, startServer, type BenchDb } from "./lib/server";
 
 const DB = (process.env.BENCH_DB ?? "postgres") as BenchDb;
@@ -118,8 +121,13 @@ async function main() {
     const timed = async <T>(step: string, run: () => Promise<T>, plan: (r: T) => string, check: (r: T) => boolean) => {
       const engine = memorySampler([process.pid], [server.pid]);
       const service = memorySampler([server.pid]);
+      // The CLI the automation API starts inherits this process's environment.
+      const profDir = process.env.BENCH_CPU_PROF && step !== "first up" ? path.join(process.env.BENCH_CPU_PROF, step.replace(/\W+/g, "-")) : undefined;
+      if (profDir) process.env.NODE_OPTIONS = cpuProfOptions(profDir);
       const started = process.hrtime.bigint();
-      const result = await run();
+      const result = await run().finally(() => {
+        if (profDir) delete process.env.NODE_OPTIONS;
+      });
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const [enginePeak, servicePeak] = [engine.stop(), service.stop()];
       const target = TARGETS[step];

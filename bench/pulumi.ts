@@ -16,14 +16,13 @@
 import Table from "cli-table3";
 import { Command, InvalidArgumentError } from "commander";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { cpus } from "node:os";
 import * as path from "node:path";
 import { END, installedPackages, pulumiEnv, type PulumiTestEnv } from "../tests/e2e/engine";
 import { call } from "./lib/api";
 import { median } from "./lib/load";
 import { floorProgram, sdkProgram } from "./lib/pulumi-programs";
-import { installTarball, runCli, summaryCount, writeProgram, type CliRun } from "./lib/pulumi-run";
+import { cpuProfOptions, installTarball, runCli, summaryCount, writeProgram, type CliRun } from "./lib/pulumi-run";
 import { loadAverage } from "./lib/proc-tree";
 import { buildOnce, postgresReachable, ROOT, startServer, type BenchDb, type RunningServer } from "./lib/server";
 
@@ -95,7 +94,7 @@ async function oneRun(pe: PulumiTestEnv, server: RunningServer, v: Variant, size
   const out = {} as Record<Op, CliRun>;
   const run = async (op: Op, args: string[], check: (r: CliRun) => boolean) => {
     const profDir = cpuProf && path.join(cpuProf, `${size}-${v.label}-${op.replace(/ /g, "-")}`);
-    const env = profDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profDir} --require ${exitOnSignal()}` } : undefined;
+    const env = profDir ? { NODE_OPTIONS: cpuProfOptions(profDir) } : undefined;
     // The engine's own profile (Go pprof: `go tool pprof -top <dir>/engine.<pid>.cpu`).
     if (profDir) mkdirSync(profDir, { recursive: true });
     const profiling = profDir ? ["--profiling", path.join(profDir, "engine")] : [];
@@ -112,21 +111,6 @@ async function oneRun(pe: PulumiTestEnv, server: RunningServer, v: Variant, size
   await run("destroy", ["destroy", "--yes", "--skip-preview"], (r) => summaryCount(r.output, "deleted") === total);
   await runCli(pe, dir, ["stack", "rm", "--yes", "--force"]);
   return out;
-}
-
-/**
- * The engine ends the dynamic-provider host with a signal, and Node.js writes a --cpu-prof profile
- * only on a normal exit: this preload turns SIGINT and SIGTERM into process.exit().
- */
-let preload: string | undefined;
-function exitOnSignal(): string {
-  if (!preload) {
-    const dir = path.join(tmpdir(), "switchyard-bench-preload");
-    mkdirSync(dir, { recursive: true });
-    preload = path.join(dir, "exit-on-signal.js");
-    writeFileSync(preload, `for (const s of ["SIGINT", "SIGTERM"]) process.once(s, () => process.exit(130));\n`);
-  }
-  return preload;
 }
 
 /** CPU seconds of every process of a run: program, host, engine and service. */

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { execFile } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -80,4 +81,18 @@ export async function installTarball(tarball: string): Promise<string> {
   );
   await exec("npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], { cwd: dir, maxBuffer: 64 << 20 });
   return dir;
+}
+
+/**
+ * NODE_OPTIONS that make every Node.js process of a Pulumi run (the program and the
+ * dynamic-provider host) write a V8 CPU profile into `dir`. The engine ends the host with a
+ * signal, and Node.js writes a --cpu-prof profile only on a normal exit: a preload turns SIGINT and
+ * SIGTERM into process.exit().
+ */
+export function cpuProfOptions(dir: string): string {
+  const preloadDir = path.join(os.tmpdir(), "switchyard-bench-preload");
+  mkdirSync(preloadDir, { recursive: true });
+  const preload = path.join(preloadDir, "exit-on-signal.js");
+  writeFileSync(preload, `for (const s of ["SIGINT", "SIGTERM"]) process.once(s, () => process.exit(130));\n`);
+  return `--cpu-prof --cpu-prof-dir=${dir} --require ${preload}`;
 }
