@@ -85,8 +85,8 @@ export class Connection extends SwitchyardResource {
       updatedAt: undefined,
       secretFingerprints: undefined,
       // Not `appliedFingerprints`: the provider keeps it in state for drift detection, and the
-      // program never reads it. Every property here costs @pulumi/pulumi four promises, each with
-      // a captured, source-mapped stack: the program's largest cost (docs/pulumi-performance.md).
+      // program never reads it. Every property here costs @pulumi/pulumi four promises and an
+      // output (docs/pulumi-performance.md).
     };
     super("connection", "Connection", name, { ...computed, ...args }, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["config"] }));
   }
