@@ -36,6 +36,18 @@ export function roleAt(principal: Principal, scopePath: readonly string[]): Role
 }
 
 /**
+ * The scopes where the caller holds `needed` or more, directly: roleAt(principal, path) is at
+ * least `needed` exactly when the caller is an administrator or `path` contains one of these (the
+ * strongest role on the path is at least `needed` when one of them is). For a statement that
+ * checks the role itself before it writes.
+ */
+export function scopesWithRole(principal: Principal, needed: Role): string[] {
+  const ids: string[] = [];
+  for (const [id, role] of principal.roles) if (atLeast(role, needed)) ids.push(id);
+  return ids;
+}
+
+/**
  * Enforces SPEC §1: what the caller cannot see answers 404 (no existence leaks); what they can
  * see but not change answers 403 naming the role they would need.
  */

@@ -5,14 +5,14 @@ import type { Db, Queryable } from "../db/db";
 import { sqlState } from "../db/db";
 import { lockScopeHandles, lockTenantSharing } from "../db/locks";
 import { insertAudit } from "../audit/store";
-import { requireRole, type Role } from "../auth/principal";
+import { requireRole, scopesWithRole, type Role } from "../auth/principal";
 import { ConflictError, NotFoundError, ValidationError } from "../errors";
 import { findFolder } from "../folders/store";
 import { checkVersion, type RequestContext } from "../http/context";
 import { idempotent } from "../http/idempotency";
 import type { Scope } from "../scopes/store";
 import type { ScopeService } from "../scopes/service";
-import type { SecretBox } from "../secrets";
+import type { EncryptedField, SecretBox } from "../secrets";
 import { openConfig, redactConfig, sealConfig, validateForTest } from "./config";
 import * as store from "./store";
 import type { ConnectionRow } from "./store";
@@ -106,10 +106,51 @@ export function createConnectionService(deps: { db: Db; scopes: ScopeService; bo
     }
   }
 
+  /** What the answer and the audit record of a create show; the timestamps come from the row. */
+  function shownOnCreate(values: { id: string; scopeId: string; folderId: string | null; handle: string; title: string; description: string; plugin: string; config: Record<string, unknown>; secrets: Record<string, EncryptedField>; actorId: string }) {
+    const { createdAt: _c, updatedAt: _u, ...shown } = presentConnection({
+      ...values,
+      scope_id: values.scopeId,
+      folder_id: values.folderId,
+      managed_by: null,
+      version: 1,
+      created_at: new Date(0),
+      created_by: values.actorId,
+      updated_at: new Date(0),
+      updated_by: values.actorId,
+    });
+    return shown;
+  }
+
+  /**
+   * The common create, an explicit handle without folder or Idempotency-Key, as one statement
+   * (store.insertConnectionIfAllowed): the answers are those of the transaction in `create`, in
+   * the same order (404 or 403 on the scope before 400 on the config, then 409 on the handle).
+   */
+  async function createDirect(ctx: RequestContext, scopeId: string, input: CreateConnectionBody & { handle: string }) {
+    const id = newId("connection");
+    let sealed: ReturnType<typeof sealConfig>;
+    try {
+      sealed = sealConfig(box, id, input.plugin, input.config);
+    } catch (err) {
+      // An invalid config to a scope the caller may not create in answers as the scope decides.
+      await scopes.visible(db, ctx, scopeId, "operator");
+      throw err;
+    }
+    const p = ctx.principal;
+    const values = { id, scopeId, folderId: null, handle: input.handle, title: input.title ?? input.handle, description: input.description ?? "", plugin: input.plugin, config: sealed.config, secrets: sealed.secrets, actorId: p.actorId };
+    const found = await store.insertConnectionIfAllowed(db, values, { isAdmin: p.isAdmin, scopeIds: scopesWithRole(p, "operator") }, { shown: shownOnCreate(values), requestId: ctx.requestId });
+    const scope = scopes.check(ctx, scopeId, found?.scope, "operator");
+    if (found?.row) return presentConnection(found.row);
+    const existing = await store.findConnectionByHandle(db, scope.id, input.handle);
+    throw new ConflictError(`handle "${input.handle}" is already used by connection ${existing?.id} in this scope`, { field: "handle", connectionId: existing?.id });
+  }
+
   return {
     visible,
 
     async create(ctx: RequestContext, scopeId: string, input: CreateConnectionBody) {
+      if (input.handle && !input.folderId && !ctx.idempotency) return createDirect(ctx, scopeId, { ...input, handle: input.handle });
       for (let attempt = 1; ; attempt++) {
         try {
           return await db.transaction((tx) =>
@@ -133,19 +174,7 @@ export function createConnectionService(deps: { db: Db; scopes: ScopeService; bo
                 secrets: sealed.secrets,
                 actorId: ctx.principal.actorId,
               };
-              // What the answer and the audit record show; the timestamps come from the row.
-              const { createdAt: _c, updatedAt: _u, ...shownBefore } = presentConnection({
-                ...values,
-                scope_id: values.scopeId,
-                folder_id: values.folderId,
-                managed_by: null,
-                version: 1,
-                created_at: new Date(0),
-                created_by: values.actorId,
-                updated_at: new Date(0),
-                updated_by: values.actorId,
-              });
-              const row = await store.insertConnectionAudited(tx, values, { tenantId: scope.tenantId, scopePath: scope.path, shown: shownBefore, requestId: ctx.requestId });
+              const row = await store.insertConnectionAudited(tx, values, { tenantId: scope.tenantId, scopePath: scope.path, shown: shownOnCreate(values), requestId: ctx.requestId });
               if (!row) {
                 if (!input.handle) throw new DerivedHandleTaken();
                 const existing = await store.findConnectionByHandle(tx, scope.id, handle);

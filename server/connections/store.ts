@@ -1,6 +1,6 @@
 import type { Queryable } from "../db/db";
 import type { EncryptedField } from "../secrets";
-import { scopeFromRow, type Scope, type ScopeRow } from "../scopes/store";
+import { SCOPE_COLUMNS, scopeFromRow, scopePathSql, type Scope, type ScopeRow } from "../scopes/store";
 
 export interface ConnectionRow {
   id: string;
@@ -51,6 +51,43 @@ export async function insertConnectionAudited(
   return rows[0];
 }
 
+/**
+ * A create in one statement, with no transaction around it (one round trip instead of four):
+ * reads the scope, inserts the connection only if the caller's role allows it there, writes its
+ * `connection.create` audit record, and answers the scope as read with the row (undefined when
+ * nothing was inserted). The role is checked in SQL by `gate`: an administrator, or one of the
+ * scopes where the caller holds the needed role on the scope's path (scopesWithRole); the caller
+ * then decides the answer from the scope returned (scopes.check), by the same rule. A handle
+ * already taken inserts nothing (the unique index decides, also under concurrency). As one
+ * statement, the insert and its audit record commit together or not at all.
+ */
+export async function insertConnectionIfAllowed(
+  tx: Queryable,
+  c: { id: string; scopeId: string; handle: string; title: string; description: string; plugin: string; config: unknown; secrets: unknown; actorId: string },
+  gate: { isAdmin: boolean; scopeIds: readonly string[] },
+  audit: { shown: unknown; requestId?: string },
+): Promise<{ scope: Scope; row: ConnectionRow | undefined } | undefined> {
+  const { rows } = await tx.query<Record<string, unknown>>(
+    INSERT_IF_ALLOWED,
+    [c.id, c.scopeId, c.handle, c.title, c.description, c.plugin, JSON.stringify(c.config), JSON.stringify(c.secrets), c.actorId, gate.isAdmin, gate.scopeIds, JSON.stringify(audit.shown), audit.requestId ?? null],
+  );
+  const r = rows[0];
+  if (!r) return undefined;
+  return { scope: scopeOf(r), row: r.id === null ? undefined : connectionOf(r) };
+}
+
+function connectionOf(r: Record<string, unknown>): ConnectionRow {
+  const row: Record<string, unknown> = {};
+  for (const c of CONNECTION_COLUMNS) row[c] = r[c];
+  return row as unknown as ConnectionRow;
+}
+
+function scopeOf(r: Record<string, unknown>): Scope {
+  const scope: Record<string, unknown> = {};
+  for (const c of SCOPE_COLUMNS) scope[c] = r[`s_${c}`];
+  return scopeFromRow(scope as unknown as ScopeRow);
+}
+
 /** A timestamp as `Date.prototype.toISOString()` writes it (milliseconds, truncated as a JS Date does). */
 const ISO = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
@@ -59,8 +96,21 @@ export async function findConnection(tx: Queryable, id: string, forUpdate = fals
   return rows[0];
 }
 
-const SCOPE_COLUMNS = ["id", "kind", "parent_id", "tenant_id", "handle", "title", "version", "created_at", "created_by", "updated_at", "updated_by"] as const;
 const CONNECTION_COLUMNS = COLUMNS.split(", ");
+const INSERT_IF_ALLOWED = `WITH s AS (
+       SELECT ${SCOPE_COLUMNS.join(", ")}, ${scopePathSql("scopes")} AS path FROM scopes WHERE id = $2),
+     c AS (
+       INSERT INTO connections (id, scope_id, handle, title, description, plugin, config, secrets, created_by, updated_by)
+       SELECT $1, s.id, $3, $4, $5, $6, $7, $8, $9, $9 FROM s WHERE $10::boolean OR s.path && $11::text[]
+       ON CONFLICT (scope_id, handle) DO NOTHING
+       RETURNING ${COLUMNS}),
+     audited AS (
+       INSERT INTO audit_log (tenant_id, scope_path, actor_id, action, target_type, target_id, after, request_id)
+       SELECT s.tenant_id, s.path, $9, 'connection.create', 'connection', c.id,
+              $12::jsonb || jsonb_build_object('createdAt', ${ISO("c.created_at")}, 'updatedAt', ${ISO("c.updated_at")}), $13
+         FROM c, s)
+     SELECT ${CONNECTION_COLUMNS.map((x) => `c.${x}`).join(", ")}, ${SCOPE_COLUMNS.map((x) => `s.${x} AS s_${x}`).join(", ")}
+       FROM s LEFT JOIN c ON true`;
 const WITH_SCOPE = `${CONNECTION_COLUMNS.map((c) => `c.${c}`).join(", ")}, ${SCOPE_COLUMNS.map((c) => `s.${c} AS s_${c}`).join(", ")}`;
 
 /**
@@ -75,11 +125,7 @@ export async function findConnectionWithScope(tx: Queryable, id: string, forUpda
   );
   const r = rows[0];
   if (!r) return undefined;
-  const row: Record<string, unknown> = {};
-  for (const c of CONNECTION_COLUMNS) row[c] = r[c];
-  const scope: Record<string, unknown> = {};
-  for (const c of SCOPE_COLUMNS) scope[c] = r[`s_${c}`];
-  return { row: row as unknown as ConnectionRow, scope: scopeFromRow(scope as unknown as ScopeRow) };
+  return { row: connectionOf(r), scope: scopeOf(r) };
 }
 
 export async function findConnectionByHandle(tx: Queryable, scopeId: string, handle: string): Promise<ConnectionRow | undefined> {

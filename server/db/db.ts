@@ -33,6 +33,18 @@ export interface NotifyHandlers {
   live(live: boolean): void;
 }
 
+/**
+ * Both drivers run parameterised statements as named prepared statements (parsed and planned once
+ * per connection). Left unnamed: statements whose result columns come from `*`, as a prepared `*`
+ * would fail ("cached plan must not change result type") after a migration adds a column while
+ * the process runs. The service's SQL is a fixed set of strings; MAX_PREPARED only guards against
+ * a future caller building SQL from data.
+ */
+export const MAX_PREPARED = 1000;
+/** A `*` other than in `count(*)`: `SELECT *`, `t.*`, `RETURNING *`. */
+const STAR_COLUMNS = /(?<!\(\s*)\*/;
+export const preparable = (sql: string) => !STAR_COLUMNS.test(sql);
+
 /** SQLSTATEs that mean "run it again": serialization_failure, deadlock_detected. */
 export const RETRYABLE_SQLSTATES = new Set(["40001", "40P01"]);
 export const MAX_TRANSACTION_ATTEMPTS = 5;

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import pg from "pg";
 import type { Db, NotifyHandlers, Queryable } from "./db";
-import { DatabaseUnavailableError, MAX_TRANSACTION_ATTEMPTS, RETRYABLE_SQLSTATES, sqlState } from "./db";
+import { DatabaseUnavailableError, MAX_PREPARED, MAX_TRANSACTION_ATTEMPTS, preparable, RETRYABLE_SQLSTATES, sqlState } from "./db";
 
 // Return int8 and numeric as JS numbers: counts and sequences here stay far below 2^53.
 pg.types.setTypeParser(20, (v) => Number(v));
@@ -20,21 +20,15 @@ export interface PgDbOptions {
  * Parameterised statements run as named prepared statements, so each pooled connection parses
  * and plans a statement once rather than on every call (about half of PostgreSQL's CPU time per
  * point query here; see bench/connections.ts). The name is a hash of the text, so a name always
- * means one text. Left unnamed: statements without parameters (BEGIN, scripts) and statements
- * whose result columns come from `*`, as a prepared `*` would fail ("cached plan must not change
- * result type") after a migration adds a column while this process runs. The service's SQL is a
- * fixed set of strings; the cap only guards against a future caller building SQL from data.
+ * means one text. Which statements are prepared: see `preparable` (db.ts).
  */
-const MAX_PREPARED = 1000;
 const preparedNames = new Map<string, string | null>();
-/** A `*` other than in `count(*)`: `SELECT *`, `t.*`, `RETURNING *`. */
-const STAR_COLUMNS = /(?<!\(\s*)\*/;
 
 function statement(sql: string, params: readonly unknown[] | undefined): pg.QueryConfig {
   if (!params || params.length === 0) return { text: sql };
   let name = preparedNames.get(sql);
   if (name === undefined) {
-    name = preparedNames.size < MAX_PREPARED && !STAR_COLUMNS.test(sql) ? `sy_${createHash("sha256").update(sql).digest("hex").slice(0, 24)}` : null;
+    name = preparedNames.size < MAX_PREPARED && preparable(sql) ? `sy_${createHash("sha256").update(sql).digest("hex").slice(0, 24)}` : null;
     preparedNames.set(sql, name);
   }
   return name ? { text: sql, values: params as unknown[], name } : { text: sql, values: params as unknown[] };

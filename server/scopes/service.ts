@@ -36,7 +36,11 @@ export function auditScope(tx: Queryable, ctx: RequestContext, action: string, s
 export function createScopeService(db: Db, hooks: { authChanged?: () => void } = {}) {
   /** Reads a scope the caller can see, or answers 404 as if it did not exist. */
   async function visible(tx: Queryable, ctx: RequestContext, id: string, needed: Role = "viewer", forUpdate = false): Promise<Scope> {
-    const scope = await store.findScope(tx, id, forUpdate);
+    return check(ctx, id, await store.findScope(tx, id, forUpdate), needed);
+  }
+
+  /** What `visible` decides, on scope `id` as read (undefined: none): the scope, or 404 / 403. */
+  function check(ctx: RequestContext, id: string, scope: Scope | undefined, needed: Role): Scope {
     if (!scope) throw new NotFoundError(KIND_NAME[kindOf(id)]);
     requireRole(ctx.principal, scope.path, needed, `this ${KIND_NAME[scope.kind]}`);
     return scope;
@@ -45,6 +49,7 @@ export function createScopeService(db: Db, hooks: { authChanged?: () => void } =
   return {
     get: (tx: Queryable, id: string) => store.findScope(tx, id),
     visible,
+    check,
 
     /**
      * A scope is readable with a role at it or above, and also by members of a scope below it

@@ -49,7 +49,15 @@ export function scopeFromRow(r: ScopeRow): Scope {
   };
 }
 
-const COLUMNS = "id, kind, parent_id, tenant_id, handle, title, version, created_at, created_by, updated_at, updated_by";
+/**
+ * scopeFromRow's `path` in SQL, for a statement that checks a role before it writes (the same
+ * rule; tests/server/db/scope-path.test.ts holds the two together).
+ */
+export const scopePathSql = (t: string) =>
+  `CASE ${t}.kind WHEN 'tenant' THEN ARRAY[${t}.id] WHEN 'org' THEN ARRAY[${t}.tenant_id, ${t}.id] ELSE ARRAY[${t}.tenant_id, ${t}.parent_id, ${t}.id] END`;
+
+export const SCOPE_COLUMNS = ["id", "kind", "parent_id", "tenant_id", "handle", "title", "version", "created_at", "created_by", "updated_at", "updated_by"] as const;
+const COLUMNS = SCOPE_COLUMNS.join(", ");
 
 export async function insertScope(
   tx: Queryable,
