@@ -123,10 +123,12 @@ async function main() {
       const service = memorySampler([server.pid]);
       // The CLI the automation API starts inherits this process's environment.
       const profDir = process.env.BENCH_CPU_PROF && step !== "first up" ? path.join(process.env.BENCH_CPU_PROF, step.replace(/\W+/g, "-")) : undefined;
-      if (profDir) process.env.NODE_OPTIONS = cpuProfOptions(profDir);
+      const nodeOptions = process.env.NODE_OPTIONS;
+      if (profDir) process.env.NODE_OPTIONS = [nodeOptions, cpuProfOptions(profDir)].filter(Boolean).join(" ");
       const started = process.hrtime.bigint();
       const result = await run().finally(() => {
-        if (profDir) delete process.env.NODE_OPTIONS;
+        if (nodeOptions === undefined) delete process.env.NODE_OPTIONS;
+        else process.env.NODE_OPTIONS = nodeOptions;
       });
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const [enginePeak, servicePeak] = [engine.stop(), service.stop()];
