@@ -1,35 +1,48 @@
 /**
  * The client-side mirror at size (SPEC §6, §9), through the real Pulumi engine: an AWS
  * organization of 1,000 accounts in 200 organizational units, 5 levels deep, mirrored by
- * `sy.AwsOrganizationMirror` into a tenant of the built service (its own process). Times
- *   - the first `up` (every folder and connection created),
- *   - a `preview` with no change (the engine diffs every resource),
- *   - a 10-account change (3 new, 3 moved, 2 renamed, 2 closed) previewed (its counts must be
- *     exactly those: 3 creates, 5 updates, 2 deletes) and applied,
- * with the peak memory of the engine's processes (the CLI, the program, the dynamic-provider
- * host) and of the service. Targets: no-change preview < 30 s, 10-account change applied < 20 s.
+ * `sy.AwsOrganizationMirror` into a tenant of the built service (its own process). Each step is
+ * timed with the `pulumi` CLI as a user runs it (bench/lib/pulumi-run.ts):
+ *   - the first `up --yes --skip-preview` (every folder and connection created),
+ *   - a `preview --expect-no-changes` (the engine checks and diffs every resource),
+ *   - a 10-account change (3 new, 3 moved, 2 renamed, 2 closed) as `preview --diff` (its counts
+ *     must be exactly those: 3 creates, 5 updates, 2 deletes; the first one's output is written to
+ *     bench/out/mirror-preview-diff.txt) and as `up --yes --skip-preview`,
+ * with the CPU time and peak memory of each process the CLI starts (the engine, the program, the
+ * dynamic-provider host; read from /proc every 200 ms) and of the service. Targets: no-change
+ * preview < 30 s, 10-account change applied < 20 s.
  * The service-side path (an integration's sync of the same estate) is bench/mirror-sync.ts:
  * `npm run bench -- mirror mirror-sync` runs both.
  *
  *   npm run bench -- mirror
  * Settings: BENCH_DB=postgres|pglite (postgres)  BENCH_ACCOUNTS (1000)  BENCH_ENFORCE=1 exits 1 when a target is missed.
+ *   BENCH_VARIANTS (sdk,floor): floor runs the same steps on the same tree of resources with a
+ *   do-nothing provider (bench/lib/pulumi-programs.ts): what the engine costs by itself here.
+ *   BENCH_ROUNDS (1): apply the 10-account change this many times, undoing it (untimed) in between.
  *   BENCH_CPU_PROF=dir writes V8 CPU profiles of the program and the dynamic-provider host of each
  *   step after the first `up` into dir/<step>.
  */
 import Table from "cli-table3";
-import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import type { HierarchyNode, HierarchySnapshot } from "../contract/hierarchy";
-import { END, pulumiEnv } from "../tests/e2e/engine";
-import { cpuProfOptions } from "./lib/pulumi-run";
-import { buildOnce, startServer, type BenchDb } from "./lib/server";
+import { AWS_REGIONS } from "../contract/mirror";
+import { END, installedPackages, pulumiEnv } from "../tests/e2e/engine";
+import { call } from "./lib/api";
+import { median } from "./lib/load";
+import { mirrorFloorProgram } from "./lib/pulumi-programs";
+import { cpuProfOptions, runCli, writeProgram, type CliRun } from "./lib/pulumi-run";
+import { buildOnce, OUT_DIR, startServer, type BenchDb } from "./lib/server";
 
 const DB = (process.env.BENCH_DB ?? "postgres") as BenchDb;
 const ACCOUNTS = Number(process.env.BENCH_ACCOUNTS ?? 1000);
+/** How many times the 10-account change is previewed and applied (undone, untimed, in between). */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 /** Units per level below the root: 1 + 4 + 16 + 60 + 119 = 200 folders, 5 levels. */
 const LEVELS = [4, 16, 60, 119];
 const TARGETS: Record<string, number> = { "no-change preview": 30_000, "10-account change, up": 20_000 };
+const targetOf = (step: string) => TARGETS[step.replace(/ \(round \d+\)$/, "")];
 const account = (n: number) => String(200_000_000_000 + n);
 const log = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -57,108 +70,146 @@ function changed(base: HierarchySnapshot): HierarchySnapshot {
   return { cloud: "aws", nodes: kept };
 }
 
-/** Peak summed RSS of the given process trees (less the excluded ones), sampled every 100 ms from ps. */
-function memorySampler(roots: number[], exclude: number[] = []) {
-  let peak = 0;
-  const sample = () => {
-    const rows = execFileSync("ps", ["-eo", "pid=,ppid=,rss="], { encoding: "utf8" })
-      .trim()
-      .split("\n")
-      .map((l) => l.trim().split(/\s+/).map(Number));
-    const children = new Map<number, number[]>();
-    for (const [pid, ppid] of rows) children.set(ppid, [...(children.get(ppid) ?? []), pid]);
-    const rss = new Map(rows.map(([pid, , kb]) => [pid, kb]));
-    const seen = new Set<number>(exclude);
-    const stack = [...roots];
-    while (stack.length) {
-      const pid = stack.pop()!;
-      if (seen.has(pid)) continue;
-      seen.add(pid);
-      stack.push(...(children.get(pid) ?? []));
-    }
-    peak = Math.max(peak, [...seen].filter((pid) => !exclude.includes(pid)).reduce((sum, pid) => sum + (rss.get(pid) ?? 0), 0) * 1024);
-  };
-  const timer = setInterval(sample, 100);
-  return {
-    stop() {
-      clearInterval(timer);
-      return peak;
-    },
-  };
+/** Plan counts from the CLI's summary: "+ 3 to create" in a preview, "+ 3 created" in an update, "495 unchanged". */
+function planOf(output: string): Record<string, number> {
+  const plan: Record<string, number> = {};
+  const words: Record<string, string> = { create: "create", created: "create", update: "update", updated: "update", delete: "delete", deleted: "delete", replace: "replace", replaced: "replace", unchanged: "same" };
+  for (const m of output.matchAll(/^\s+(?:[-+~] |\+-)?(\d+) (?:to )?(create|created|update|updated|delete|deleted|replace|replaced|unchanged)\s*$/gm)) plan[words[m[2]]] = Number(m[1]);
+  return plan;
 }
+
+function vmHwmMiB(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+interface Step {
+  variant: Variant;
+  step: string;
+  run: CliRun;
+  plan: Record<string, number>;
+  ok: boolean;
+}
+
+type Variant = "sdk" | "floor";
+/** sdk: `sy.AwsOrganizationMirror` against the service; floor: the same tree on a do-nothing provider. */
+const VARIANTS = (process.env.BENCH_VARIANTS ?? "sdk,floor").split(",").map((v) => v.trim()) as Variant[];
+if (!VARIANTS.length || VARIANTS.some((v) => v !== "sdk" && v !== "floor")) throw new Error(`BENCH_VARIANTS: a comma-separated list of sdk and floor, not "${process.env.BENCH_VARIANTS}"`);
+
+const SDK_PROGRAM = [
+  'import * as fs from "node:fs";',
+  'import * as pulumi from "@pulumi/pulumi";',
+  'import * as sy from "switchyard";',
+  "const cfg = new pulumi.Config();",
+  'const hierarchy = JSON.parse(fs.readFileSync("snapshot.json", "utf8"));',
+  'const mirror = new sy.AwsOrganizationMirror("org", { scopeId: cfg.require("tenantId"), hierarchy });',
+  "export const connections = mirror.connectionIds.apply((ids) => Object.keys(ids).length);",
+].join("\n");
 
 async function main() {
   buildOnce();
   const server = await startServer({ db: DB });
   const pe = await pulumiEnv();
-  const rows: string[][] = [];
+  const steps: Step[] = [];
   let failed = false;
   try {
-    const call = async (method: string, url: string, body?: unknown) => {
-      const res = await fetch(`${server.url}${url}`, { method, headers: { authorization: `Bearer ${server.adminToken}`, "content-type": "application/json" }, body: body ? JSON.stringify(body) : undefined });
-      if (!res.ok) throw new Error(`${method} ${url}: ${res.status} ${await res.text()}`);
-      return res.json() as Promise<{ id: string }>;
-    };
-    const tenant = await call("POST", "/v1/tenants", { handle: "bench_mirror_pulumi" });
+    const tenant = await call<{ id: string }>(server.url, server.adminToken, "POST", "/v1/tenants", { handle: "bench_mirror_pulumi" });
     const base = estate();
     const next = changed(base);
-    const { stack, workDir } = await pe.program({
-      project: "bench-mirror",
-      indexTs: [
-        'import * as fs from "node:fs";',
-        'import * as pulumi from "@pulumi/pulumi";',
-        'import * as sy from "switchyard";',
-        "const cfg = new pulumi.Config();",
-        'const hierarchy = JSON.parse(fs.readFileSync("snapshot.json", "utf8"));',
-        'const mirror = new sy.AwsOrganizationMirror("org", { scopeId: cfg.require("tenantId"), hierarchy });',
-        "export const connections = mirror.connectionIds.apply((ids) => Object.keys(ids).length);",
-      ].join("\n"),
-      files: { "snapshot.json": JSON.stringify(base) },
-      config: { tenantId: tenant.id, "switchyard:url": server.url },
-    });
-    await stack.setConfig("switchyard:token", { value: server.adminToken, secret: true });
-
-    const timed = async <T>(step: string, run: () => Promise<T>, plan: (r: T) => string, check: (r: T) => boolean) => {
-      const engine = memorySampler([process.pid], [server.pid]);
-      const service = memorySampler([server.pid]);
-      // The CLI the automation API starts inherits this process's environment.
-      const profDir = process.env.BENCH_CPU_PROF && step !== "first up" ? path.join(process.env.BENCH_CPU_PROF, step.replace(/\W+/g, "-")) : undefined;
-      const nodeOptions = process.env.NODE_OPTIONS;
-      if (profDir) process.env.NODE_OPTIONS = [nodeOptions, cpuProfOptions(profDir)].filter(Boolean).join(" ");
-      const started = process.hrtime.bigint();
-      const result = await run().finally(() => {
-        if (nodeOptions === undefined) delete process.env.NODE_OPTIONS;
-        else process.env.NODE_OPTIONS = nodeOptions;
-      });
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      const [enginePeak, servicePeak] = [engine.stop(), service.stop()];
-      const target = TARGETS[step];
-      const ok = check(result);
-      if (!ok || (target !== undefined && ms >= target && process.env.BENCH_ENFORCE)) failed = true;
-      rows.push([step, (ms / 1000).toFixed(1), (enginePeak / 2 ** 20).toFixed(0), (servicePeak / 2 ** 20).toFixed(0), plan(result), ok ? "yes" : "NO", target ? `< ${target / 1000} s` : "", target ? (ms < target ? "yes" : "NO") : ""]);
-      log(`${step}: ${(ms / 1000).toFixed(1)} s, ${plan(result)}${ok ? "" : " (UNEXPECTED)"}`);
-    };
-    const summary = (s: Record<string, number | undefined>) => Object.entries(s).map(([k, v]) => `${k} ${v}`).join(", ");
     const total = base.nodes.length;
+    const exact = (c: Record<string, number>) => c.create === 3 && c.update === 5 && c.delete === 2 && (c.replace ?? 0) === 0;
 
-    await timed("first up", () => stack.up(), (r) => summary(r.summary.resourceChanges ?? {}), (r) => r.summary.resourceChanges?.create === total + 2 && r.outputs.connections.value === ACCOUNTS);
-    await timed("no-change preview", () => stack.preview(), (r) => summary(r.changeSummary), (r) => Object.keys(r.changeSummary).join() === "same");
-    await fs.writeFile(path.join(workDir, "snapshot.json"), JSON.stringify(next));
-    const exact = (c: Record<string, number | undefined>) => c.create === 3 && c.update === 5 && c.delete === 2 && (c.replace ?? 0) === 0;
-    await timed("10-account change, preview", () => stack.preview(), (r) => summary(r.changeSummary), (r) => exact(r.changeSummary));
-    await timed("10-account change, up", () => stack.up(), (r) => summary(r.summary.resourceChanges ?? {}), (r) => exact(r.summary.resourceChanges ?? {}));
-    log("destroy …");
-    await stack.destroy();
+    for (const variant of VARIANTS) {
+      const dir = await writeProgram(pe, {
+        name: `mirror-${variant}`,
+        indexTs: variant === "sdk" ? SDK_PROGRAM : mirrorFloorProgram(AWS_REGIONS),
+        packages: await installedPackages(),
+        config: { tenantId: tenant.id, "switchyard:url": server.url },
+        secretConfig: { "switchyard:token": server.adminToken },
+      });
+      const snapshot = (s: HierarchySnapshot) => fs.writeFile(path.join(dir, "snapshot.json"), JSON.stringify(s));
+      await snapshot(base);
+
+      const timed = async (step: string, args: string[], check: (plan: Record<string, number>) => boolean) => {
+        // CPU profiles: every Node.js process the CLI starts inherits NODE_OPTIONS.
+        const profDir = process.env.BENCH_CPU_PROF && step !== "first up" ? path.join(process.env.BENCH_CPU_PROF, `${variant}-${step.replace(/\W+/g, "-")}`) : undefined;
+        const env = profDir ? { NODE_OPTIONS: [process.env.NODE_OPTIONS, cpuProfOptions(profDir)].filter(Boolean).join(" ") } : undefined;
+        const run = await runCli(pe, dir, args, { env, serverPid: server.pid });
+        const plan = planOf(run.output);
+        const ok = check(plan);
+        const target = variant === "sdk" ? targetOf(step) : undefined;
+        if (!ok || (target !== undefined && run.seconds * 1000 >= target && process.env.BENCH_ENFORCE)) failed = true;
+        steps.push({ variant, step, run, plan, ok });
+        log(`${variant} ${step}: ${run.seconds.toFixed(1)} s, ${planText(plan)}${ok ? "" : " (UNEXPECTED)"}  load ${run.load.toFixed(2)}`);
+        return run;
+      };
+
+      await timed("first up", ["up", "--yes", "--skip-preview"], (c) => c.create === total + 2);
+      await timed("no-change preview", ["preview", "--expect-no-changes"], (c) => Object.keys(c).join() === "same");
+      for (let round = 1; round <= ROUNDS; round++) {
+        const suffix = ROUNDS > 1 ? ` (round ${round})` : "";
+        await snapshot(next);
+        const preview = await timed(`10-account change, preview${suffix}`, ["preview", "--diff"], exact);
+        if (round === 1 && variant === "sdk") {
+          mkdirSync(OUT_DIR, { recursive: true });
+          writeFileSync(path.join(OUT_DIR, "mirror-preview-diff.txt"), preview.output);
+        }
+        await timed(`10-account change, up${suffix}`, ["up", "--yes", "--skip-preview"], exact);
+        if (round === ROUNDS) break;
+        // Back to the first estate (2 created, 5 updated, 3 deleted), untimed, for the next round.
+        await snapshot(base);
+        const back = planOf((await runCli(pe, dir, ["up", "--yes", "--skip-preview"])).output);
+        if (back.create !== 2 || back.update !== 5 || back.delete !== 3) throw new Error(`undoing the change planned ${planText(back)}`);
+      }
+      log(`${variant} destroy …`);
+      await runCli(pe, dir, ["destroy", "--yes", "--skip-preview"]);
+      // Every program's project is "bench": the next variant's stack takes its name.
+      await runCli(pe, dir, ["stack", "rm", "--yes", "--force"]);
+    }
   } finally {
+    const serviceMiB = vmHwmMiB(server.pid);
     await pe.cleanup();
     await server.stop();
+    report(steps, serviceMiB);
   }
-
-  const table = new Table({ head: ["step", "seconds", "engine peak RSS MiB", "service peak RSS MiB", "plan", "exact", "target", "met"], colAligns: ["left", "right", "right", "right", "left", "left", "left", "left"], style: { head: [], border: [] } });
-  table.push(...rows);
-  console.log(`\nMirror component: ${ACCOUNTS} accounts in ${1 + LEVELS.reduce((a, b) => a + b, 0)} units (5 levels), @pulumi/pulumi ${END.sdk} (CLI ${END.cli}), Node.js ${process.versions.node}, service on ${DB}`);
-  console.log(table.toString());
   if (failed) process.exit(1);
+}
+
+function planText(plan: Record<string, number>): string {
+  return Object.entries(plan)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(", ");
+}
+
+function report(steps: Step[], serviceMiB: number) {
+  const f1 = (x: number) => x.toFixed(1);
+  const table = new Table({
+    head: ["variant", "step", "seconds", "CPU s program / host / engine / service", "peak MiB program / host / engine", "plan", "exact", "target", "met"],
+    colAligns: ["left", "left", "right", "right", "right", "left", "left", "left", "left"],
+    style: { head: [], border: [] },
+  });
+  for (const { variant, step, run, plan, ok } of steps) {
+    const target = variant === "sdk" ? targetOf(step) : undefined;
+    const r = run.roles;
+    table.push([variant, step, f1(run.seconds), [r.program.cpuS, r.host.cpuS, r.engine.cpuS, run.serverCpuS].map(f1).join(" / "), [r.program.peakMiB, r.host.peakMiB, r.engine.peakMiB].map((x) => x.toFixed(0)).join(" / "), planText(plan), ok ? "yes" : "NO", target ? `< ${target / 1000} s` : "", target ? (run.seconds * 1000 < target ? "yes" : "NO") : ""]);
+  }
+  console.log(`\nMirror component: ${ACCOUNTS} accounts in ${1 + LEVELS.reduce((a, b) => a + b, 0)} units (5 levels), the pulumi CLI ${END.cli} and @pulumi/pulumi ${END.sdk}, Node.js ${process.versions.node}, service on ${DB} (peak ${serviceMiB.toFixed(0)} MiB)`);
+  console.log(table.toString());
+
+  // Medians per step kind, and the SDK against the floor (what the engine costs by itself).
+  const kinds = ["no-change preview", "10-account change, preview", "10-account change, up"];
+  const medianOf = (variant: Variant, kind: string) => {
+    const xs = steps.filter((s) => s.variant === variant && s.step.replace(/ \(round \d+\)$/, "") === kind).map((s) => s.run.seconds);
+    return xs.length ? { m: median(xs), lo: Math.min(...xs), hi: Math.max(...xs), n: xs.length } : undefined;
+  };
+  const summary = new Table({ head: ["step", "sdk s: median (min–max, runs)", "floor s: median (min–max, runs)", "sdk ÷ floor", "target", "sdk met"], style: { head: [], border: [] } });
+  for (const kind of kinds) {
+    const [sdk, floor] = [medianOf("sdk", kind), medianOf("floor", kind)];
+    const cell = (x?: { m: number; lo: number; hi: number; n: number }) => (x ? `${f1(x.m)} (${f1(x.lo)}–${f1(x.hi)}, ${x.n})` : "–");
+    const target = TARGETS[kind];
+    summary.push([kind, cell(sdk), cell(floor), sdk && floor ? `${(sdk.m / floor.m).toFixed(2)}×` : "–", target ? `< ${target / 1000} s` : "", target && sdk ? (sdk.m * 1000 < target ? "yes" : "NO") : ""]);
+  }
+  console.log(summary.toString());
 }
 
 main().catch((err) => {

@@ -10,6 +10,32 @@
  *          HTTP: what the engine, the language host and the dynamic-provider host cost by themselves.
  */
 
+/** A provider that does nothing: what the engine and the hosts cost by themselves. */
+const NOTHING = `
+function same(a: any, b: any): boolean {
+  if (a === b) return true;
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
+  const ka = Object.keys(a).filter((k) => a[k] !== undefined);
+  const kb = Object.keys(b).filter((k) => b[k] !== undefined);
+  return ka.length === kb.length && ka.every((k) => same(a[k], b[k]));
+}
+
+let next = 0;
+const nothing: pulumi.dynamic.ResourceProvider = {
+  async create(inputs) {
+    return { id: \`floor-\${Date.now().toString(36)}-\${next++}\`, outs: inputs };
+  },
+  async diff(_id, olds, news) {
+    return { changes: !same(olds, news) };
+  },
+  async update(_id, _olds, news) {
+    return { outs: news };
+  },
+  async delete() {},
+};
+
+`;
+
 /** The shared part: which resource i is, with which inputs. */
 const SHAPES = `
 const cfg = new pulumi.Config();
@@ -51,28 +77,7 @@ export function floorProgram(): string {
 ${SHAPES}
 const scopeId = cfg.require("tenantId");
 
-function same(a: any, b: any): boolean {
-  if (a === b) return true;
-  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false;
-  const ka = Object.keys(a).filter((k) => a[k] !== undefined);
-  const kb = Object.keys(b).filter((k) => b[k] !== undefined);
-  return ka.length === kb.length && ka.every((k) => same(a[k], b[k]));
-}
-
-let next = 0;
-const nothing: pulumi.dynamic.ResourceProvider = {
-  async create(inputs) {
-    return { id: \`floor-\${Date.now().toString(36)}-\${next++}\`, outs: inputs };
-  },
-  async diff(_id, olds, news) {
-    return { changes: !same(olds, news) };
-  },
-  async update(_id, _olds, news) {
-    return { outs: news };
-  },
-  async delete() {},
-};
-
+${NOTHING}
 class Floor extends pulumi.dynamic.Resource {
   constructor(name: string, args: Record<string, pulumi.Input<unknown>>) {
     super(nothing, name, args, undefined, "floor", "Item");
@@ -81,5 +86,54 @@ class Floor extends pulumi.dynamic.Resource {
 
 const folder = new Floor("bench", { scopeId, title: "Bench" });
 for (let i = 0; i < count; i++) new Floor(\`conn-\${i}\`, { scopeId, ...connectionArgs(i, folder.id) });
+`;
+}
+
+/**
+ * The mirror bench's floor (bench/mirror.ts): the hierarchy in snapshot.json as the same tree of
+ * resources that `sy.AwsOrganizationMirror` registers (a component; a resource per folder with its
+ * parent folder's id, one per account with the same inputs as the SDK's default AWS template and
+ * its folder's id; named from cloud ids), on the do-nothing provider. A rename changes the title
+ * and handle, a move the folder id, as for the SDK.
+ */
+export function mirrorFloorProgram(regions: readonly string[]): string {
+  return `import * as fs from "node:fs";
+import * as pulumi from "@pulumi/pulumi";
+const cfg = new pulumi.Config();
+const scopeId = cfg.require("tenantId");
+const hierarchy: { nodes: { id: string; kind: string; name: string; parentId: string | null }[] } = JSON.parse(fs.readFileSync("snapshot.json", "utf8"));
+const REGIONS = ${JSON.stringify(regions)};
+${NOTHING}
+class Floor extends pulumi.dynamic.Resource {
+  constructor(name: string, args: Record<string, pulumi.Input<unknown>>, opts: pulumi.CustomResourceOptions) {
+    super(nothing, name, args, opts, "floor", "Item");
+  }
+}
+
+class FloorMirror extends pulumi.ComponentResource {
+  readonly connectionIds: pulumi.Output<Record<string, string>>;
+  constructor(name: string) {
+    super("floor:index:Mirror", name, {}, {});
+    const byId = new Map(hierarchy.nodes.map((n) => [n.id, n]));
+    const depth = (id: string | null): number => (id === null ? 0 : 1 + depth(byId.get(id)!.parentId));
+    const folders = new Map<string, Floor>();
+    const leaves = new Map<string, Floor>();
+    for (const n of [...hierarchy.nodes].sort((a, b) => depth(a.parentId) - depth(b.parentId))) {
+      const parentId = n.parentId === null ? undefined : folders.get(n.parentId)!.id;
+      if (n.kind === "folder") {
+        folders.set(n.id, new Floor(\`\${name}/folder/\${n.id}\`, { scopeId, title: n.name, parentId }, { parent: this }));
+      } else {
+        const handle = "aws_" + n.name.toLowerCase().replace(/[^a-z0-9]+/g, "_");
+        const config = { roleArn: \`arn:aws:iam::\${n.id}:role/switchyard\`, regions: REGIONS };
+        leaves.set(n.id, new Floor(\`\${name}/leaf/\${n.id}\`, { scopeId, plugin: "aws", config, handle, title: n.name, folderId: parentId }, { parent: this }));
+      }
+    }
+    this.connectionIds = pulumi.all(Object.fromEntries([...leaves].map(([k, r]) => [k, r.id]))) as pulumi.Output<Record<string, string>>;
+    this.registerOutputs({ connectionIds: this.connectionIds });
+  }
+}
+
+const mirror = new FloorMirror("org");
+export const connections = mirror.connectionIds.apply((ids) => Object.keys(ids).length);
 `;
 }
