@@ -4,7 +4,7 @@ import type { Cloud, HierarchyNode, HierarchySnapshot } from "../contract/hierar
 import { computeMirror, configProblems, DEFAULT_CONNECTION_TEMPLATES, fillTemplate, handlePrefixSchema, withDefaults } from "../contract/mirror";
 import type { Mirror } from "../contract/mirror-types";
 import { pluginDefinition } from "../contract/plugins";
-import { Connection, Folder } from "./resources";
+import { Connection, Folder, isPlain } from "./resources";
 
 /**
  * The client-side mirror components (SPEC §6, §9): a hierarchy snapshot turned into ordinary
@@ -72,14 +72,6 @@ export function plannedMirror(type: string, name: string, cloud: Cloud, args: Mi
   // Titles, handles and parents; each leaf's config is made below, where values may be outputs.
   const mirror = computeMirror(snapshot, { handlePrefix: args.handlePrefix, exclude: args.exclude, connection: template });
   return { mirror, snapshot };
-}
-
-/** True when the value is plain JSON (no output or promise inside), so it can be filled and checked now. */
-function isPlain(v: unknown): boolean {
-  if (pulumi.Output.isInstance(v) || v instanceof Promise) return false;
-  if (Array.isArray(v)) return v.every(isPlain);
-  if (typeof v === "object" && v !== null) return Object.values(v).every(isPlain);
-  return true;
 }
 
 /**

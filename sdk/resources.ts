@@ -1,5 +1,28 @@
 import * as pulumi from "@pulumi/pulumi";
+import { pluginDefinition, secretFieldsOf } from "../contract/plugins";
 import { SwitchyardResource } from "./shim";
+
+/** True when the value is plain JSON (no output or promise inside), so it is known now. */
+export function isPlain(v: unknown): boolean {
+  if (pulumi.Output.isInstance(v) || v instanceof Promise) return false;
+  if (Array.isArray(v)) return v.every(isPlain);
+  if (typeof v === "object" && v !== null) return Object.values(v).every(isPlain);
+  return true;
+}
+
+/**
+ * Whether a connection's config may hold a secret, so that its `config` output is kept secret.
+ * Only a config known now, of a known plugin, with none of the plugin's secret fields (for
+ * `custom`, no `{ value, secret: true }`) holds none: e.g. an AWS account reached through a role.
+ * Anything else may: a secret field given in plain text, or any value still to come (an output,
+ * which may be a secret).
+ */
+export function configMayHoldSecrets(plugin: unknown, config: unknown): boolean {
+  if (typeof plugin !== "string" || !pluginDefinition(plugin)) return true;
+  if (typeof config !== "object" || config === null || !isPlain(config)) return true;
+  const fields = config as Record<string, unknown>;
+  return secretFieldsOf(plugin, fields).some((f) => f in fields);
+}
 
 export interface FolderArgs {
   /** The tenant, organization or workspace that owns the folder (tnt_…, org_…, ws_…). Changing it replaces the folder. */
@@ -88,7 +111,10 @@ export class Connection extends SwitchyardResource {
       // program never reads it. Every property here costs @pulumi/pulumi four promises and an
       // output (docs/pulumi-performance.md).
     };
-    super("connection", "Connection", name, { ...computed, ...args }, pulumi.mergeOptions(opts, { additionalSecretOutputs: ["config"] }));
+    // A config with no secret in it stays readable in outputs and state: a secret output costs the
+    // engine a decryption and a comparison per resource on every run (docs/mirroring.md).
+    const secret: pulumi.CustomResourceOptions = configMayHoldSecrets(args.plugin, args.config) ? { additionalSecretOutputs: ["config"] } : {};
+    super("connection", "Connection", name, { ...computed, ...args }, pulumi.mergeOptions(opts, secret));
   }
 }
 
