@@ -23,7 +23,7 @@
  *   step after the first `up` into dir/<step>.
  */
 import Table from "cli-table3";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import * as path from "node:path";
 import type { HierarchyNode, HierarchySnapshot } from "../contract/hierarchy";
@@ -32,7 +32,8 @@ import { END, installedPackages, pulumiEnv } from "../tests/e2e/engine";
 import { call } from "./lib/api";
 import { median } from "./lib/load";
 import { mirrorFloorProgram } from "./lib/pulumi-programs";
-import { cpuProfOptions, runCli, writeProgram, type CliRun } from "./lib/pulumi-run";
+import { hwmKiB } from "./lib/proc-tree";
+import { cpuProfOptions, planOf, runCli, writeProgram, type CliRun } from "./lib/pulumi-run";
 import { buildOnce, OUT_DIR, startServer, type BenchDb } from "./lib/server";
 
 const DB = (process.env.BENCH_DB ?? "postgres") as BenchDb;
@@ -68,19 +69,6 @@ function changed(base: HierarchySnapshot): HierarchySnapshot {
   const kept = nodes.filter((n) => !closed.has(n.id));
   for (let k = 0; k < 3; k++) kept.push({ id: String(300_000_000_000 + k), kind: "leaf", name: `new workload ${k}`, parentId: "ou-l5-00000007" });
   return { cloud: "aws", nodes: kept };
-}
-
-/** Plan counts from the CLI's summary: "+ 3 to create" in a preview, "+ 3 created" in an update, "495 unchanged". */
-function planOf(output: string): Record<string, number> {
-  const plan: Record<string, number> = {};
-  const words: Record<string, string> = { create: "create", created: "create", update: "update", updated: "update", delete: "delete", deleted: "delete", replace: "replace", replaced: "replace", unchanged: "same" };
-  for (const m of output.matchAll(/^\s+(?:[-+~] |\+-)?(\d+) (?:to )?(create|created|update|updated|delete|deleted|replace|replaced|unchanged)\s*$/gm)) plan[words[m[2]]] = Number(m[1]);
-  return plan;
-}
-
-function vmHwmMiB(pid: number): number {
-  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return m ? Number(m[1]) / 1024 : NaN;
 }
 
 interface Step {
@@ -167,7 +155,7 @@ async function main() {
       await runCli(pe, dir, ["stack", "rm", "--yes", "--force"]);
     }
   } finally {
-    const serviceMiB = vmHwmMiB(server.pid);
+    const serviceMiB = hwmKiB(server.pid) / 1024;
     await pe.cleanup();
     await server.stop();
     report(steps, serviceMiB);

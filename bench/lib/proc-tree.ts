@@ -30,7 +30,8 @@ function stat(pid: string): { ppid: number; ticks: number } | undefined {
   }
 }
 
-function hwmKiB(pid: number): number {
+/** The kernel's high-water mark of a process's resident set, in KiB (0 when unknown). */
+export function hwmKiB(pid: number): number {
   try {
     const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
     return m ? Number(m[1]) : 0;

@@ -43,10 +43,20 @@ export async function runCli(pe: PulumiTestEnv, cwd: string, args: string[], opt
   return { seconds, output, roles, serverCpuS, load: loadAverage() };
 }
 
+/**
+ * Plan counts from the CLI's summary, by operation: "+ 3 to create" in a preview and "+ 3 created"
+ * in an update both count as create; "495 unchanged" as same.
+ */
+export function planOf(output: string): Record<string, number> {
+  const plan: Record<string, number> = {};
+  const words: Record<string, string> = { create: "create", created: "create", update: "update", updated: "update", delete: "delete", deleted: "delete", replace: "replace", replaced: "replace", unchanged: "same" };
+  for (const m of output.matchAll(/^\s+(?:[-+~] |\+-)?(\d+) (?:to )?(create|created|update|updated|delete|deleted|replace|replaced|unchanged)\s*$/gm)) plan[words[m[2]]] = Number(m[1]);
+  return plan;
+}
+
 /** The count in the summary line "    + 302 created" (0 when absent). */
 export function summaryCount(output: string, what: "created" | "updated" | "deleted" | "unchanged"): number {
-  const m = new RegExp(`^\\s+(?:[-+~] )?(\\d+) ${what}\\s*$`, "m").exec(output);
-  return m ? Number(m[1]) : 0;
+  return planOf(output)[{ created: "create", updated: "update", deleted: "delete", unchanged: "same" }[what]] ?? 0;
 }
 
 /**
