@@ -3,7 +3,8 @@
  * rate limiting, zod validation and serialization, AES-GCM sealing, audit, the database), loaded
  * by autocannon from this process. Measures, on PGlite and on PostgreSQL:
  *   - GET /healthz                          Fastify's own floor, the baseline (same server process)
- *   - GET /v1/connections/{id}              token lookup + connection + scope, secrets redacted
+ *   - GET /v1/connections/{id}              token lookup + connection + scope, secrets redacted; round
+ *                                           BENCH_READ_SET (1,000) connections, one after another
  *   - POST /v1/tenants/{id}/connections     postgres config with a password, unique handle per request
  * Writes its figures to bench/out/connections.json, from which `npm run bench` draws its report.
  * BENCH_REPEATS rounds; in each, every request kind gets a run on BENCH_CONNECTIONS fresh
@@ -48,16 +49,51 @@ async function setUp(server: RunningServer) {
   const read = await call<{ config: Record<string, unknown> }>(server.url, token, "GET", `/v1/connections/${conn.id}`);
   const pw = read.config.password as { secret?: boolean; set?: boolean } | undefined;
   if (!pw?.secret || !pw.set || JSON.stringify(read).includes("s3cret")) throw new Error(`unexpected read of the bench connection: ${JSON.stringify(read)}`);
-  return { tenantId: tenant.id, token, connectionId: conn.id };
+  // The reads go round READ_SET connections, so that reads sent together (server/db/batch.ts)
+  // ask for different rows, as a fleet of clients would, not for one row many times.
+  const readIds = [conn.id];
+  while (readIds.length < READ_SET) {
+    const batch = Array.from({ length: Math.min(50, READ_SET - readIds.length) }, (_, i) => readIds.length + i);
+    const made = await Promise.all(
+      batch.map((n) =>
+        call<{ id: string }>(server.url, token, "POST", `/v1/tenants/${tenant.id}/connections`, {
+          plugin: "postgres",
+          handle: `bench_read_${n}`,
+          title: `Read me ${n}`,
+          config: { host: "db.example.internal", port: 5432, database: "analytics", user: `reader_${n}`, password: `s3cret-password-${n}`, sslmode: "require" },
+        }),
+      ),
+    );
+    readIds.push(...made.map((c) => c.id));
+  }
+  return { tenantId: tenant.id, token, readIds };
 }
+
+/** How many connections the GETs go round. */
+const READ_SET = Number(process.env.BENCH_READ_SET ?? 1000);
 
 let sequence = 0;
 
-function scenarios(db: BenchDb, ctx: { tenantId: string; token: string; connectionId: string }): Scenario[] {
+function scenarios(db: BenchDb, ctx: { tenantId: string; token: string; readIds: string[] }): Scenario[] {
   const auth = { authorization: `Bearer ${ctx.token}` };
+  let next = 0;
   return [
     { name: "GET /healthz", path: "/healthz", baseline: true },
-    { name: "GET connection", path: `/v1/connections/${ctx.connectionId}`, headers: auth, target: TARGETS[db].get },
+    {
+      name: "GET connection",
+      path: `/v1/connections/${ctx.readIds[0]}`,
+      target: TARGETS[db].get,
+      requests: [
+        {
+          method: "GET",
+          headers: auth,
+          setupRequest: (req) => {
+            req.path = `/v1/connections/${ctx.readIds[next++ % ctx.readIds.length]}`;
+            return req;
+          },
+        },
+      ],
+    },
     {
       name: "POST connection",
       path: `/v1/tenants/${ctx.tenantId}/connections`,

@@ -96,6 +96,7 @@ function fromDatabase(err: unknown): AppError | undefined {
     case "22001":
     case "22003":
     case "22021":
+    case "22P05":
     case "22007":
     case "22008":
       return new ValidationError("a value in the request has the wrong format");

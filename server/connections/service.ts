@@ -3,6 +3,7 @@ import { newId } from "../../contract/ids";
 import type { CreateConnectionBody, PatchConnectionBody } from "../../contract/api";
 import type { Db, Queryable } from "../db/db";
 import { sqlState } from "../db/db";
+import { batchedReads, batchedWrites } from "../db/batch";
 import { lockScopeHandles, lockTenantSharing } from "../db/locks";
 import { insertAudit } from "../audit/store";
 import { requireRole, scopesWithRole, type Role } from "../auth/principal";
@@ -78,12 +79,22 @@ export function createConnectionService(deps: { db: Db; scopes: ScopeService; bo
 
   /** A connection the caller may see (a role at its scope or above), else 404. */
   async function visible(tx: Queryable, ctx: RequestContext, id: string, needed: Role, forUpdate = false) {
-    const found = await store.findConnectionWithScope(tx, id, forUpdate);
-    if (!found) throw new NotFoundError("connection");
-    const { row, scope } = found;
-    requireRole(ctx.principal, scope.path, needed, "this connection");
-    return { row, scope };
+    return allowed(ctx, await store.findConnectionWithScope(tx, id, forUpdate), needed);
   }
+
+  function allowed(ctx: RequestContext, found: { row: ConnectionRow; scope: Scope } | undefined, needed: Role) {
+    if (!found) throw new NotFoundError("connection");
+    requireRole(ctx.principal, found.scope.path, needed, "this connection");
+    return found;
+  }
+
+  /** Reads of single connections outside a transaction, batched per turn of the event loop. */
+  const readOne = batchedReads((ids) => store.findConnectionsWithScope(db, ids));
+  /** Direct creates (createDirect), batched the same way: one statement and one commit for those that arrive together. */
+  const insertOne = batchedWrites(async (creates: readonly store.GatedInsert[]) => {
+    const found = await store.insertConnectionsIfAllowed(db, creates);
+    return creates.map((x) => found.get(x.c.id));
+  });
 
   async function checkFolder(tx: Queryable, folderId: string | null | undefined, scopeId: string) {
     if (!folderId) return;
@@ -124,7 +135,7 @@ export function createConnectionService(deps: { db: Db; scopes: ScopeService; bo
 
   /**
    * The common create, an explicit handle without folder or Idempotency-Key, as one statement
-   * (store.insertConnectionIfAllowed): the answers are those of the transaction in `create`, in
+   * (store.insertConnectionsIfAllowed, batched): the answers are those of the transaction in `create`, in
    * the same order (404 or 403 on the scope before 400 on the config, then 409 on the handle).
    */
   async function createDirect(ctx: RequestContext, scopeId: string, input: CreateConnectionBody & { handle: string }) {
@@ -139,7 +150,7 @@ export function createConnectionService(deps: { db: Db; scopes: ScopeService; bo
     }
     const p = ctx.principal;
     const values = { id, scopeId, folderId: null, handle: input.handle, title: input.title ?? input.handle, description: input.description ?? "", plugin: input.plugin, config: sealed.config, secrets: sealed.secrets, actorId: p.actorId };
-    const found = await store.insertConnectionIfAllowed(db, values, { isAdmin: p.isAdmin, scopeIds: scopesWithRole(p, "operator") }, { shown: shownOnCreate(values), requestId: ctx.requestId });
+    const found = await insertOne({ c: values, gate: { isAdmin: p.isAdmin, scopeIds: scopesWithRole(p, "operator") }, audit: { shown: shownOnCreate(values), requestId: ctx.requestId } });
     const scope = scopes.check(ctx, scopeId, found?.scope, "operator");
     if (found?.row) return presentConnection(found.row);
     const existing = await store.findConnectionByHandle(db, scope.id, input.handle);
@@ -193,8 +204,7 @@ export function createConnectionService(deps: { db: Db; scopes: ScopeService; bo
     },
 
     async read(ctx: RequestContext, id: string) {
-      const { row } = await visible(db, ctx, id, "viewer");
-      return presentConnection(row);
+      return presentConnection(allowed(ctx, await readOne(id), "viewer").row);
     },
 
     /** A scope's own connections; for a workspace, every connection available to it, with why (SPEC §4). */

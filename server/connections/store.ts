@@ -51,29 +51,47 @@ export async function insertConnectionAudited(
   return rows[0];
 }
 
+/** One create of `insertConnectionsIfAllowed`: the row, who may insert it (`gate`), what its audit record shows. */
+export interface GatedInsert {
+  c: { id: string; scopeId: string; handle: string; title: string; description: string; plugin: string; config: unknown; secrets: unknown; actorId: string };
+  gate: { isAdmin: boolean; scopeIds: readonly string[] };
+  audit: { shown: unknown; requestId?: string };
+}
+
 /**
- * A create in one statement, with no transaction around it (one round trip instead of four):
- * reads the scope, inserts the connection only if the caller's role allows it there, writes its
- * `connection.create` audit record, and answers the scope as read with the row (undefined when
- * nothing was inserted). The role is checked in SQL by `gate`: an administrator, or one of the
- * scopes where the caller holds the needed role on the scope's path (scopesWithRole); the caller
- * then decides the answer from the scope returned (scopes.check), by the same rule. A handle
- * already taken inserts nothing (the unique index decides, also under concurrency). As one
- * statement, the insert and its audit record commit together or not at all.
+ * Creates in one statement, with no transaction around it (one round trip and one commit for them
+ * all, where each alone would take four): for each, reads its scope, inserts the connection only
+ * if the caller's role allows it there, writes its `connection.create` audit record, and answers
+ * the scope as read with the row (`row` undefined when nothing was inserted; the whole answer
+ * undefined when the scope does not exist). The role is checked in SQL by `gate`: an
+ * administrator, or one of the scopes where the caller holds the needed role on the scope's path
+ * (scopesWithRole); the caller then decides the answer from the scope returned (scopes.check), by
+ * the same rule. A handle already taken inserts nothing (the unique index decides, also under
+ * concurrency and between two creates of one statement: the first in the list wins; rows go in
+ * the order of that index, so that two statements never wait for each other's rows the other way
+ * round). As one statement, every insert and its audit record commit together or not at all.
  */
-export async function insertConnectionIfAllowed(
-  tx: Queryable,
-  c: { id: string; scopeId: string; handle: string; title: string; description: string; plugin: string; config: unknown; secrets: unknown; actorId: string },
-  gate: { isAdmin: boolean; scopeIds: readonly string[] },
-  audit: { shown: unknown; requestId?: string },
-): Promise<{ scope: Scope; row: ConnectionRow | undefined } | undefined> {
-  const { rows } = await tx.query<Record<string, unknown>>(
-    INSERT_IF_ALLOWED,
-    [c.id, c.scopeId, c.handle, c.title, c.description, c.plugin, JSON.stringify(c.config), JSON.stringify(c.secrets), c.actorId, gate.isAdmin, gate.scopeIds, JSON.stringify(audit.shown), audit.requestId ?? null],
-  );
-  const r = rows[0];
-  if (!r) return undefined;
-  return { scope: scopeOf(r), row: r.id === null ? undefined : connectionOf(r) };
+export async function insertConnectionsIfAllowed(tx: Queryable, creates: readonly GatedInsert[]): Promise<Map<string, { scope: Scope; row: ConnectionRow | undefined }>> {
+  const input = creates.map(({ c, gate, audit }, n) => ({
+    n,
+    id: c.id,
+    scope_id: c.scopeId,
+    handle: c.handle,
+    title: c.title,
+    description: c.description,
+    plugin: c.plugin,
+    config: c.config,
+    secrets: c.secrets,
+    actor_id: c.actorId,
+    is_admin: gate.isAdmin,
+    scope_ids: gate.scopeIds,
+    shown: audit.shown,
+    request_id: audit.requestId ?? null,
+  }));
+  const { rows } = await tx.query<Record<string, unknown>>(INSERT_IF_ALLOWED, [JSON.stringify(input)]);
+  const found = new Map<string, { scope: Scope; row: ConnectionRow | undefined }>();
+  for (const r of rows) found.set(r.input_id as string, { scope: scopeOf(r), row: r.id === null ? undefined : connectionOf(r) });
+  return found;
 }
 
 function connectionOf(r: Record<string, unknown>): ConnectionRow {
@@ -97,20 +115,26 @@ export async function findConnection(tx: Queryable, id: string, forUpdate = fals
 }
 
 const CONNECTION_COLUMNS = COLUMNS.split(", ");
-const INSERT_IF_ALLOWED = `WITH s AS (
-       SELECT ${SCOPE_COLUMNS.join(", ")}, ${scopePathSql("scopes")} AS path FROM scopes WHERE id = $2),
+const INSERT_IF_ALLOWED = `WITH i AS (
+       SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(n int, id text, scope_id text, handle text, title text, description text, plugin text,
+                                                         config jsonb, secrets jsonb, actor_id text, is_admin boolean, scope_ids text[], shown jsonb, request_id text)),
+     s AS (
+       SELECT ${SCOPE_COLUMNS.join(", ")}, ${scopePathSql("scopes")} AS path FROM scopes WHERE id IN (SELECT scope_id FROM i)),
      c AS (
        INSERT INTO connections (id, scope_id, handle, title, description, plugin, config, secrets, created_by, updated_by)
-       SELECT $1, s.id, $3, $4, $5, $6, $7, $8, $9, $9 FROM s WHERE $10::boolean OR s.path && $11::text[]
+       SELECT i.id, s.id, i.handle, i.title, i.description, i.plugin, i.config, i.secrets, i.actor_id, i.actor_id
+         FROM i JOIN s ON s.id = i.scope_id
+        WHERE i.is_admin OR s.path && i.scope_ids
+        ORDER BY s.id, i.handle, i.n
        ON CONFLICT (scope_id, handle) DO NOTHING
        RETURNING ${COLUMNS}),
      audited AS (
        INSERT INTO audit_log (tenant_id, scope_path, actor_id, action, target_type, target_id, after, request_id)
-       SELECT s.tenant_id, s.path, $9, 'connection.create', 'connection', c.id,
-              $12::jsonb || jsonb_build_object('createdAt', ${ISO("c.created_at")}, 'updatedAt', ${ISO("c.updated_at")}), $13
-         FROM c, s)
-     SELECT ${CONNECTION_COLUMNS.map((x) => `c.${x}`).join(", ")}, ${SCOPE_COLUMNS.map((x) => `s.${x} AS s_${x}`).join(", ")}
-       FROM s LEFT JOIN c ON true`;
+       SELECT s.tenant_id, s.path, i.actor_id, 'connection.create', 'connection', c.id,
+              i.shown || jsonb_build_object('createdAt', ${ISO("c.created_at")}, 'updatedAt', ${ISO("c.updated_at")}), i.request_id
+         FROM c JOIN i ON i.id = c.id JOIN s ON s.id = c.scope_id)
+     SELECT i.id AS input_id, ${CONNECTION_COLUMNS.map((x) => `c.${x}`).join(", ")}, ${SCOPE_COLUMNS.map((x) => `s.${x} AS s_${x}`).join(", ")}
+       FROM i JOIN s ON s.id = i.scope_id LEFT JOIN c ON c.id = i.id`;
 const WITH_SCOPE = `${CONNECTION_COLUMNS.map((c) => `c.${c}`).join(", ")}, ${SCOPE_COLUMNS.map((c) => `s.${c} AS s_${c}`).join(", ")}`;
 
 /**
@@ -118,6 +142,12 @@ const WITH_SCOPE = `${CONNECTION_COLUMNS.map((c) => `c.${c}`).join(", ")}, ${SCO
  * needs to check the caller's role). `forUpdate` locks the connection's row only, as
  * findConnection does; the scope is read, not locked.
  */
+/** Several connections, each with its scope, in one statement: the batched reads of `GET /v1/connections/{id}` (db/batch.ts). */
+export async function findConnectionsWithScope(tx: Queryable, ids: readonly string[]): Promise<Map<string, { row: ConnectionRow; scope: Scope }>> {
+  const { rows } = await tx.query<Record<string, unknown>>(`SELECT ${WITH_SCOPE} FROM connections c JOIN scopes s ON s.id = c.scope_id WHERE c.id = ANY($1::text[])`, [ids]);
+  return new Map(rows.map((r) => [r.id as string, { row: connectionOf(r), scope: scopeOf(r) }]));
+}
+
 export async function findConnectionWithScope(tx: Queryable, id: string, forUpdate = false): Promise<{ row: ConnectionRow; scope: Scope } | undefined> {
   const { rows } = await tx.query<Record<string, unknown>>(
     `SELECT ${WITH_SCOPE} FROM connections c JOIN scopes s ON s.id = c.scope_id WHERE c.id = $1${forUpdate ? " FOR UPDATE OF c" : ""}`,

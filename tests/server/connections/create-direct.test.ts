@@ -4,7 +4,7 @@ import { describeEachDb, scopePath } from "../../helpers/app";
 
 /**
  * A create with an explicit handle, without folder or Idempotency-Key, is one statement that checks
- * the caller's role in SQL (store.insertConnectionIfAllowed) while the answer is decided in
+ * the caller's role in SQL (store.insertConnectionsIfAllowed) while the answer is decided in
  * JavaScript (scopes.check). The two must agree: the SQL path is scopeFromRow's, a role is
  * inherited from the scopes above, and what is refused writes nothing.
  */
