@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomBytesPooled } from "./random";
 import { z } from "zod";
 
 /** Every id is an opaque string with a type prefix, so a misplaced id is caught at the edge. */
@@ -23,7 +23,7 @@ const ID_BODY_LENGTH = 20;
 const ID_BODY = `[${ALPHABET}]{${ID_BODY_LENGTH}}`;
 
 export function newId(kind: IdKind): string {
-  const bytes = randomBytes(ID_BODY_LENGTH);
+  const bytes = randomBytesPooled(ID_BODY_LENGTH);
   let body = "";
   for (const b of bytes) body += ALPHABET[b & 31];
   return `${ID_PREFIXES[kind]}_${body}`;

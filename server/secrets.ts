@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytesPooled } from "../contract/random";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 
@@ -59,7 +60,7 @@ export function createSecretBox(masterKey: Buffer): SecretBox {
   return {
     fingerprint,
     encrypt(connectionId, field, value) {
-      const iv = randomBytes(12);
+      const iv = randomBytesPooled(12);
       const cipher = createCipheriv("aes-256-gcm", encKey, iv);
       cipher.setAAD(aad(connectionId, field));
       const ct = Buffer.concat([cipher.update(value, "utf8"), cipher.final()]);

@@ -57,6 +57,8 @@ export interface Scenario {
   headers?: Record<string, string>;
   body?: string;
   requests?: autocannon.RequestSpec[];
+  /** Concurrent connections, each sending its next request when its answer arrives (default: the run's BENCH_CONNECTIONS). */
+  connections?: number;
   /** What the scenario should reach, printed beside the figures. */
   target?: { rps: number; p99: number };
   /** The scenario the others are compared with (one per table). */
@@ -179,7 +181,7 @@ export async function measure(target: Target, all: Scenario[], settings: BenchSe
   const samples = scenarios.map(() => [] as Sample[]);
   for (let round = 1; round <= settings.repeats; round++) {
     for (const [i, s] of scenarios.entries()) {
-      const x = await runOnce(target, s, settings.duration, settings.connections, settings.warmup);
+      const x = await runOnce(target, s, settings.duration, s.connections ?? settings.connections, settings.warmup);
       samples[i].push(x);
       const c = x.cpu ? `, CPU % server ${x.cpu.server.toFixed(0)} client ${x.cpu.client.toFixed(0)} postgres ${x.cpu.postgres.toFixed(0)} other ${x.cpu.other.toFixed(0)}` : "";
       const ramp = Number.isNaN(x.rampSeconds) ? `not every connection served within ${MAX_RAMP_SECONDS} s` : `warm-up ${x.rampSeconds.toFixed(1)} s`;

@@ -1,8 +1,31 @@
 import DataLoader from "dataloader";
 import { isDatabaseUnavailable } from "./db";
 
-/** The most keys one batched statement asks for. */
-export const MAX_BATCH = 100;
+/** The most keys one batched read asks for. */
+export const MAX_BATCH = 32;
+
+/**
+ * When DataLoader sends a batch: at `setImmediate` (once the event loop has handled every socket
+ * that was ready), or as soon as it is full — DataLoader starts the next batch then — so that the
+ * database works on a full batch while the event loop goes on with the rest of the turn, instead
+ * of every request of the turn waiting for the last one before anything is sent.
+ */
+function sendWhenFullOrIdle(): (send: () => void) => void {
+  let open: (() => void) | undefined;
+  return (send) => {
+    const full = open;
+    let sent = false;
+    const once = () => {
+      if (sent) return;
+      sent = true;
+      if (open === once) open = undefined;
+      send();
+    };
+    open = once;
+    full?.();
+    setImmediate(once);
+  };
+}
 
 /**
  * Point reads by key that arrive in the same turn of the event loop, sent to the database as one
@@ -23,13 +46,13 @@ export function batchedReads<V>(load: (keys: readonly string[]) => Promise<Map<s
       const found = await load([...new Set(keys)]);
       return keys.map((k) => found.get(k));
     },
-    { cache: false, maxBatchSize: MAX_BATCH, batchScheduleFn: (run) => setImmediate(run) },
+    { cache: false, maxBatchSize: MAX_BATCH, batchScheduleFn: sendWhenFullOrIdle() },
   );
   return (key) => loader.load(key);
 }
 
 /** The most writes one batched statement carries (each request body is at most SWITCHYARD_BODY_LIMIT). */
-export const MAX_WRITE_BATCH = 32;
+export const MAX_WRITE_BATCH = 16;
 
 /**
  * Writes that arrive in the same turn of the event loop, sent as one statement with one commit
@@ -53,7 +76,7 @@ export function batchedWrites<K, V>(run: (keys: readonly K[]) => Promise<readonl
         return answers;
       }
     },
-    { cache: false, maxBatchSize: MAX_WRITE_BATCH, batchScheduleFn: (send) => setImmediate(send) },
+    { cache: false, maxBatchSize: MAX_WRITE_BATCH, batchScheduleFn: sendWhenFullOrIdle() },
   );
   return (key) => loader.load(key);
 }
