@@ -6,6 +6,10 @@
  *   - GET /v1/connections/{id}              token lookup + connection + scope, secrets redacted; round
  *                                           BENCH_READ_SET (1,000) connections, one after another
  *   - POST /v1/tenants/{id}/connections     postgres config with a password, unique handle per request
+ * Each request runs at BENCH_CONNECTIONS (50) and at BENCH_FEW_CONNECTIONS (24) connections: in a
+ * closed loop the mean latency is connections ÷ req/s (Little's law), so at 50 connections and
+ * 2,000 creates/s no server can answer with a p99 ≤ 25 ms; fewer clients at the target rate show
+ * what the service itself adds.
  * Writes its figures to bench/out/connections.json, from which `npm run bench` draws its report.
  * BENCH_REPEATS rounds; in each, every request kind gets a run on BENCH_CONNECTIONS fresh
  * connections: a warm-up (≥ BENCH_WARMUP s, until every connection was served twice), then a
@@ -13,7 +17,7 @@
  *
  *   node --import tsx bench/connections.ts
  *   BENCH_DURATION=5 BENCH_DBS=postgres BENCH_ONLY=get BENCH_CPU_PROF=/tmp/prof node --import tsx bench/connections.ts
- * Other settings: BENCH_WARMUP (s), BENCH_CONNECTIONS, BENCH_REPEATS, BENCH_PG_URL, BENCH_LOG_LEVEL,
+ * Other settings: BENCH_WARMUP (s), BENCH_CONNECTIONS, BENCH_FEW_CONNECTIONS, BENCH_READ_SET, BENCH_REPEATS, BENCH_PG_URL, BENCH_LOG_LEVEL,
  * BENCH_SKIP_BUILD=1; SWITCHYARD_* variables (e.g. SWITCHYARD_DB_POOL) pass through to the server.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -120,7 +124,7 @@ function scenarios(db: BenchDb, ctx: { tenantId: string; token: string; readIds:
 }
 
 /** The smaller number of connections each request is also measured at (BENCH_FEW_CONNECTIONS). */
-const FEW = Number(process.env.BENCH_FEW_CONNECTIONS ?? 16);
+const FEW = Number(process.env.BENCH_FEW_CONNECTIONS ?? 24);
 
 async function main() {
   const settings = loadSettings();

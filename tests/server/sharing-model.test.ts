@@ -351,8 +351,10 @@ class Run {
       [6, () => this.syncIntegration()],
     ];
     await this.createIntegration();
-    // Past `steps`, go on (up to four times as far) until the run has met a conflict.
-    for (this.step = 1; this.step <= steps || (!this.seen.has("conflict") && this.step <= 4 * steps); this.step++) {
+    // Past `steps`, go on (up to four times as far) until the run has met a conflict and a
+    // workspace has seen a connection that a sync manages.
+    const metAll = () => this.seen.has("conflict") && [...this.seen].some((s) => s.startsWith("managed "));
+    for (this.step = 1; this.step <= steps || (!metAll() && this.step <= 4 * steps); this.step++) {
       const total = ops.reduce((n, [w]) => n + w, 0);
       let roll = this.rnd() * total;
       const op = ops.find(([w]) => (roll -= w) < 0) ?? ops[ops.length - 1];
