@@ -115,9 +115,11 @@ export async function findConnection(tx: Queryable, id: string, forUpdate = fals
 }
 
 const CONNECTION_COLUMNS = COLUMNS.split(", ");
+// The input's columns are named, not `*`, so that the statement is prepared (db.ts, preparable).
 const INSERT_IF_ALLOWED = `WITH i AS (
-       SELECT * FROM jsonb_to_recordset($1::jsonb) AS i(n int, id text, scope_id text, handle text, title text, description text, plugin text,
-                                                         config jsonb, secrets jsonb, actor_id text, is_admin boolean, scope_ids text[], shown jsonb, request_id text)),
+       SELECT n, id, scope_id, handle, title, description, plugin, config, secrets, actor_id, is_admin, scope_ids, shown, request_id
+         FROM jsonb_to_recordset($1::jsonb) AS i(n int, id text, scope_id text, handle text, title text, description text, plugin text,
+                                                 config jsonb, secrets jsonb, actor_id text, is_admin boolean, scope_ids text[], shown jsonb, request_id text)),
      s AS (
        SELECT ${SCOPE_COLUMNS.join(", ")}, ${scopePathSql("scopes")} AS path FROM scopes WHERE id IN (SELECT scope_id FROM i)),
      c AS (

@@ -2,7 +2,7 @@ import DataLoader from "dataloader";
 import { isDatabaseUnavailable } from "./db";
 
 /** The most keys one batched read asks for. */
-export const MAX_BATCH = 32;
+export const MAX_READ_BATCH = 32;
 
 /**
  * When DataLoader sends a batch: at `setImmediate` (once the event loop has handled every socket
@@ -36,9 +36,9 @@ function sendWhenFullOrIdle(): (send: () => void) => void {
  *
  * Nothing is cached: every call is answered by a statement sent after the call was made, so a read
  * sees every write acknowledged before it (read-your-writes, across replicas too). A batch is sent
- * at `setImmediate`, after the event loop has handled every socket that was ready, so it adds no
- * waiting beyond the turn already under way. Only for reads outside a transaction: a transaction's
- * reads belong to its own connection.
+ * when full or once the event loop has handled every socket that was ready (sendWhenFullOrIdle),
+ * so it adds no waiting beyond the turn already under way. Only for reads outside a transaction: a
+ * transaction's reads belong to its own connection.
  */
 export function batchedReads<V>(load: (keys: readonly string[]) => Promise<Map<string, V>>): (key: string) => Promise<V | undefined> {
   const loader = new DataLoader<string, V | undefined>(
@@ -46,7 +46,7 @@ export function batchedReads<V>(load: (keys: readonly string[]) => Promise<Map<s
       const found = await load([...new Set(keys)]);
       return keys.map((k) => found.get(k));
     },
-    { cache: false, maxBatchSize: MAX_BATCH, batchScheduleFn: sendWhenFullOrIdle() },
+    { cache: false, maxBatchSize: MAX_READ_BATCH, batchScheduleFn: sendWhenFullOrIdle() },
   );
   return (key) => loader.load(key);
 }

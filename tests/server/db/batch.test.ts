@@ -1,0 +1,70 @@
+import { expect } from "chai";
+import { batchedReads, batchedWrites, MAX_READ_BATCH, MAX_WRITE_BATCH } from "../../../server/db/batch";
+import { DatabaseUnavailableError } from "../../../server/db/db";
+
+const nextTurn = () => new Promise((r) => setImmediate(r));
+
+describe("batching of reads and writes per turn of the event loop (server/db/batch.ts)", () => {
+  it("sends a full batch at once, while the turn goes on, and the rest when the turn ends", async () => {
+    const sent: { keys: readonly string[]; turnEnded: boolean }[] = [];
+    let turnEnded = false;
+    const read = batchedReads(async (keys) => {
+      sent.push({ keys, turnEnded });
+      return new Map(keys.map((k) => [k, `row ${k}`]));
+    });
+    const n = 2 * MAX_READ_BATCH + 6;
+    setImmediate(() => (turnEnded = true)); // runs before any setImmediate the reads ask for
+    const answers = Array.from({ length: n }, (_, i) => read(`k${i}`));
+    expect(await Promise.all(answers)).to.deep.equal(Array.from({ length: n }, (_, i) => `row k${i}`));
+    expect(sent.map((b) => b.keys.length)).to.deep.equal([MAX_READ_BATCH, MAX_READ_BATCH, 6]);
+    // The two full batches went before the turn was over; the last one when it was.
+    expect(sent.map((b) => b.turnEnded)).to.deep.equal([false, false, true]);
+  });
+
+  it("asks once for a key read twice in a batch, answers both, and answers undefined for a key not found", async () => {
+    const sent: (readonly string[])[] = [];
+    const read = batchedReads(async (keys) => {
+      sent.push(keys);
+      return new Map([["a", 1]]);
+    });
+    expect(await Promise.all([read("a"), read("a"), read("missing")])).to.deep.equal([1, 1, undefined]);
+    expect(sent).to.deep.equal([["a", "missing"]]);
+    // Nothing is cached: the next turn asks again.
+    await nextTurn();
+    expect(await read("a")).to.equal(1);
+    expect(sent).to.have.length(2);
+  });
+
+  it("a failing batch of writes goes again one write at a time, in order: the failure stays with the write that caused it", async () => {
+    const runs: (readonly number[])[] = [];
+    const write = batchedWrites(async (keys: readonly number[]) => {
+      runs.push(keys);
+      if (keys.includes(13)) throw new Error("13 is refused");
+      return keys.map((k) => k * 2);
+    });
+    const results = await Promise.allSettled([1, 13, 3].map((k) => write(k)));
+    expect(results.map((r) => (r.status === "fulfilled" ? r.value : (r.reason as Error).message))).to.deep.equal([2, "13 is refused", 6]);
+    expect(runs).to.deep.equal([[1, 13, 3], [1], [13], [3]]);
+  });
+
+  it("an unavailable database fails every write of the batch, without sending them again", async () => {
+    let runs = 0;
+    const write = batchedWrites(async (_keys: readonly number[]) => {
+      runs++;
+      throw new DatabaseUnavailableError("cannot connect to PostgreSQL");
+    });
+    const results = await Promise.allSettled([1, 2, 3].map((k) => write(k)));
+    expect(results.every((r) => r.status === "rejected" && r.reason instanceof DatabaseUnavailableError)).to.equal(true);
+    expect(runs).to.equal(1);
+  });
+
+  it("writes go in batches of at most MAX_WRITE_BATCH", async () => {
+    const sizes: number[] = [];
+    const write = batchedWrites(async (keys: readonly number[]) => {
+      sizes.push(keys.length);
+      return keys;
+    });
+    await Promise.all(Array.from({ length: MAX_WRITE_BATCH + 1 }, (_, i) => write(i)));
+    expect(sizes).to.deep.equal([MAX_WRITE_BATCH, 1]);
+  });
+});
