@@ -157,6 +157,22 @@ export class TestApp {
     return { user, token: token.token as string };
   }
 
+  /** Runs `fn` and answers what it returned with every statement the service sent meanwhile (through its `db.query`). */
+  async recordStatements<T>(fn: () => Promise<T>): Promise<{ result: T; statements: { sql: string; params?: readonly unknown[] }[] }> {
+    const db = this.db;
+    const query = db.query;
+    const statements: { sql: string; params?: readonly unknown[] }[] = [];
+    db.query = ((sql: string, params?: readonly unknown[]) => {
+      statements.push({ sql, params });
+      return query.call(db, sql, params);
+    }) as typeof db.query;
+    try {
+      return { result: await fn(), statements };
+    } finally {
+      db.query = query;
+    }
+  }
+
   /**
    * Has the service authenticate each token until its cache holds them all and no change
    * notification is still on its way to empty it, as on a server under load: the next requests

@@ -30,19 +30,7 @@ describeEachDb("batched creates of connections (POST …/connections with a hand
       ...[a.org, a.ws].map((scope) => ({ token: alice.token, scope, body: body(ctx.t.unique("ok")), status: 201 })),
     ];
 
-    const db = ctx.t.db;
-    const query = db.query;
-    const sent: { sql: string; params?: readonly unknown[] }[] = [];
-    db.query = ((sql: string, params?: readonly unknown[]) => {
-      sent.push({ sql, params });
-      return query.call(db, sql, params);
-    }) as typeof db.query;
-    let answers;
-    try {
-      answers = await Promise.all(asks.map((ask) => ctx.t.post(`/v1/${scopePath(ask.scope)}/connections`, ask.body, { token: ask.token })));
-    } finally {
-      db.query = query;
-    }
+    const { result: answers, statements } = await ctx.t.recordStatements(() => Promise.all(asks.map((ask) => ctx.t.post(`/v1/${scopePath(ask.scope)}/connections`, ask.body, { token: ask.token }))));
     const me = await ctx.t.expect(200, "GET", "/v1/me", { token: alice.token });
     for (const [i, res] of answers.entries()) {
       const ask = asks[i];
@@ -65,7 +53,7 @@ describeEachDb("batched creates of connections (POST …/connections with a hand
     const { rows } = await ctx.t.db.query<{ n: number }>("SELECT count(*)::int AS n FROM connections WHERE handle = ANY($1::text[])", [refused]);
     expect(rows[0].n).to.equal(0);
     // The batch went as one statement; the NUL made it fail, and it went again one create at a time.
-    const inserts = sent.filter((x) => x.sql.includes("INSERT INTO connections")).map((x) => (JSON.parse(String(x.params?.[0])) as unknown[]).length);
+    const inserts = statements.filter((x) => x.sql.includes("INSERT INTO connections")).map((x) => (JSON.parse(String(x.params?.[0])) as unknown[]).length);
     expect(inserts).to.deep.equal([asks.length, ...asks.map(() => 1)]);
   });
   it("two creates of one handle in one statement: the first answers 201, the second 409 naming it, and one row and one audit record are written", async () => {
@@ -73,20 +61,8 @@ describeEachDb("batched creates of connections (POST …/connections with a hand
     const handles = [ctx.t.unique("dup"), ctx.t.unique("dup")];
     const asks = [...handles, ...handles, ...handles].map((handle) => ({ plugin: "custom", handle, config: { url: "https://x" } }));
     await ctx.t.warmTokens([ctx.t.adminToken]);
-    const db = ctx.t.db;
-    const query = db.query;
-    let statements = 0;
-    db.query = ((sql: string, params?: readonly unknown[]) => {
-      if (sql.includes("INSERT INTO connections")) statements++;
-      return query.call(db, sql, params);
-    }) as typeof db.query;
-    let answers;
-    try {
-      answers = await Promise.all(asks.map((body) => ctx.t.post(`/v1/${scopePath(h.org)}/connections`, body)));
-    } finally {
-      db.query = query;
-    }
-    expect(statements).to.equal(1);
+    const { result: answers, statements } = await ctx.t.recordStatements(() => Promise.all(asks.map((body) => ctx.t.post(`/v1/${scopePath(h.org)}/connections`, body))));
+    expect(statements.filter((x) => x.sql.includes("INSERT INTO connections"))).to.have.length(1);
     expect(answers.map((r) => r.status)).to.deep.equal([201, 201, 409, 409, 409, 409]);
     for (const [i, res] of answers.entries()) {
       if (i >= 2) expect(res.body.error.details).to.deep.equal({ field: "handle", connectionId: answers[i % 2].body.id });

@@ -21,15 +21,9 @@ describeEachDb("batched reads of connections (GET /v1/connections/{id})", (ctx) 
     const ofA = await make(a.org, 6);
     const ofB = await make(b.ws, 6);
 
-    // Known tokens (their lookups cached), as under load, so that the requests arrive together.
+    // Known tokens (their lookups cached), as under load, so that the requests arrive together;
+    // then the statements that the reads send are counted.
     await ctx.t.warmTokens([alice, bob].map((u) => u.token));
-    const db = ctx.t.db;
-    const query = db.query;
-    const sent: string[] = [];
-    db.query = ((sql: string, params?: readonly unknown[]) => {
-      sent.push(sql);
-      return query.call(db, sql, params);
-    }) as typeof db.query;
     type Ask = { token: string; id: string; want: { status: number; body?: unknown } };
     const asks: Ask[] = [
       ...ofA.map((c) => ({ token: alice.token, id: c.id, want: { status: 200, body: c } })),
@@ -39,19 +33,14 @@ describeEachDb("batched reads of connections (GET /v1/connections/{id})", (ctx) 
       { token: alice.token, id: "conn_00000000000000000000", want: { status: 404 } },
       { token: alice.token, id: ofA[0].id, want: { status: 200, body: ofA[0] } },
     ];
-    let answers;
-    try {
-      answers = await Promise.all(asks.map((ask) => ctx.t.get(`/v1/connections/${ask.id}`, { token: ask.token })));
-    } finally {
-      db.query = query;
-    }
+    const { result: answers, statements } = await ctx.t.recordStatements(() => Promise.all(asks.map((ask) => ctx.t.get(`/v1/connections/${ask.id}`, { token: ask.token }))));
     answers.forEach((res, i) => {
       expect(res.status, `ask ${i}: ${res.raw}`).to.equal(asks[i].want.status);
       if (asks[i].want.body) expect(res.body).to.deep.equal(asks[i].want.body);
       else expect(res.body.error.code).to.equal("not_found");
       expect(res.raw).to.not.contain("batched-secret");
     });
-    const reads = sent.filter((sql) => /FROM connections c JOIN scopes s/.test(sql));
+    const reads = statements.filter((x) => /FROM connections c JOIN scopes s/.test(x.sql));
     expect(reads, "statements reading connections").to.have.length(1);
   });
 
