@@ -25,7 +25,7 @@ import { cpus } from "node:os";
 import { join } from "node:path";
 import type autocannon from "autocannon";
 import { call } from "./lib/api";
-import { loadSettings, measure, type Measured, type Scenario } from "./lib/load";
+import { loadSettings, measure, num, type Measured, type Scenario } from "./lib/load";
 import { resultTable } from "./lib/report";
 import { buildOnce, OUT_DIR, postgresReachable, startServer, type BenchDb, type RunningServer } from "./lib/server";
 
@@ -75,7 +75,7 @@ async function setUp(server: RunningServer) {
 }
 
 /** How many connections the GETs go round. */
-const READ_SET = Number(process.env.BENCH_READ_SET ?? 1000);
+const READ_SET = Math.round(num("BENCH_READ_SET", 1000, 1));
 
 let sequence = 0;
 
@@ -109,10 +109,7 @@ function scenarios(db: BenchDb, ctx: { tenantId: string; token: string; readIds:
   const t = TARGETS[db];
   const getPath = `/v1/connections/${ctx.readIds[0]}`;
   const createPath = `/v1/tenants/${ctx.tenantId}/connections`;
-  // Each request at BENCH_CONNECTIONS (50) and at FEW connections. A closed loop's mean latency
-  // is connections ÷ req/s (Little's law): at 50 connections and 2,000 creates/s that is 25 ms
-  // on average, so a p99 ≤ 25 ms cannot be met there by any server; fewer clients at the same
-  // rate show the latency the service itself adds.
+  // Each request at BENCH_CONNECTIONS and at FEW connections (why: the header above).
   const few = ` (${FEW} connections)`;
   return [
     { name: "GET /healthz", path: "/healthz", baseline: true },
@@ -124,7 +121,7 @@ function scenarios(db: BenchDb, ctx: { tenantId: string; token: string; readIds:
 }
 
 /** The smaller number of connections each request is also measured at (BENCH_FEW_CONNECTIONS). */
-const FEW = Number(process.env.BENCH_FEW_CONNECTIONS ?? 24);
+const FEW = Math.round(num("BENCH_FEW_CONNECTIONS", 24, 1));
 
 async function main() {
   const settings = loadSettings();

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
-import { randomBytesPooled } from "../contract/random";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { randomBytesPooled } from "../contract/random";
 
 /**
  * Encryption of secret config fields at rest (SPEC §3.4): AES-256-GCM with a key derived from

@@ -22,7 +22,8 @@ export interface BenchSettings {
   only?: RegExp;
 }
 
-function num(name: string, dflt: number, min: number): number {
+/** A number from the environment, checked (≥ `min`), or `dflt` when unset. */
+export function num(name: string, dflt: number, min: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === "") return dflt;
   const v = Number(raw);

@@ -91,10 +91,7 @@ export function createConnectionService(deps: { db: Db; scopes: ScopeService; bo
   /** Reads of single connections outside a transaction, batched per turn of the event loop. */
   const readOne = batchedReads((ids) => store.findConnectionsWithScope(db, ids));
   /** Direct creates (createDirect), batched the same way: one statement and one commit for those that arrive together. */
-  const insertOne = batchedWrites(async (creates: readonly store.GatedInsert[]) => {
-    const found = await store.insertConnectionsIfAllowed(db, creates);
-    return creates.map((x) => found.get(x.c.id));
-  });
+  const insertOne = batchedWrites((creates: readonly store.GatedInsert[]) => store.insertConnectionsIfAllowed(db, creates));
 
   async function checkFolder(tx: Queryable, folderId: string | null | undefined, scopeId: string) {
     if (!folderId) return;

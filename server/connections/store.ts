@@ -62,8 +62,8 @@ export interface GatedInsert {
  * Creates in one statement, with no transaction around it (one round trip and one commit for them
  * all, where each alone would take four): for each, reads its scope, inserts the connection only
  * if the caller's role allows it there, writes its `connection.create` audit record, and answers
- * the scope as read with the row (`row` undefined when nothing was inserted; the whole answer
- * undefined when the scope does not exist). The role is checked in SQL by `gate`: an
+ * the scope as read with the row, in the order of `creates` (`row` undefined when nothing was
+ * inserted; the whole answer undefined when the scope does not exist). The role is checked in SQL by `gate`: an
  * administrator, or one of the scopes where the caller holds the needed role on the scope's path
  * (scopesWithRole); the caller then decides the answer from the scope returned (scopes.check), by
  * the same rule. A handle already taken inserts nothing (the unique index decides, also under
@@ -71,7 +71,7 @@ export interface GatedInsert {
  * the order of that index, so that two statements never wait for each other's rows the other way
  * round). As one statement, every insert and its audit record commit together or not at all.
  */
-export async function insertConnectionsIfAllowed(tx: Queryable, creates: readonly GatedInsert[]): Promise<Map<string, { scope: Scope; row: ConnectionRow | undefined }>> {
+export async function insertConnectionsIfAllowed(tx: Queryable, creates: readonly GatedInsert[]): Promise<({ scope: Scope; row: ConnectionRow | undefined } | undefined)[]> {
   const input = creates.map(({ c, gate, audit }, n) => ({
     n,
     id: c.id,
@@ -91,7 +91,7 @@ export async function insertConnectionsIfAllowed(tx: Queryable, creates: readonl
   const { rows } = await tx.query<Record<string, unknown>>(INSERT_IF_ALLOWED, [JSON.stringify(input)]);
   const found = new Map<string, { scope: Scope; row: ConnectionRow | undefined }>();
   for (const r of rows) found.set(r.input_id as string, { scope: scopeOf(r), row: r.id === null ? undefined : connectionOf(r) });
-  return found;
+  return creates.map(({ c }) => found.get(c.id));
 }
 
 function connectionOf(r: Record<string, unknown>): ConnectionRow {
@@ -138,26 +138,27 @@ const INSERT_IF_ALLOWED = `WITH i AS (
      SELECT i.id AS input_id, ${CONNECTION_COLUMNS.map((x) => `c.${x}`).join(", ")}, ${SCOPE_COLUMNS.map((x) => `s.${x} AS s_${x}`).join(", ")}
        FROM i JOIN s ON s.id = i.scope_id LEFT JOIN c ON c.id = i.id`;
 const WITH_SCOPE = `${CONNECTION_COLUMNS.map((c) => `c.${c}`).join(", ")}, ${SCOPE_COLUMNS.map((c) => `s.${c} AS s_${c}`).join(", ")}`;
+const CONNECTION_AND_SCOPE = "connections c JOIN scopes s ON s.id = c.scope_id";
 
 /**
  * A connection and the scope that owns it, in one round trip (what every read of one connection
  * needs to check the caller's role). `forUpdate` locks the connection's row only, as
  * findConnection does; the scope is read, not locked.
  */
-/** Several connections, each with its scope, in one statement: the batched reads of `GET /v1/connections/{id}` (db/batch.ts). */
-export async function findConnectionsWithScope(tx: Queryable, ids: readonly string[]): Promise<Map<string, { row: ConnectionRow; scope: Scope }>> {
-  const { rows } = await tx.query<Record<string, unknown>>(`SELECT ${WITH_SCOPE} FROM connections c JOIN scopes s ON s.id = c.scope_id WHERE c.id = ANY($1::text[])`, [ids]);
-  return new Map(rows.map((r) => [r.id as string, { row: connectionOf(r), scope: scopeOf(r) }]));
-}
-
 export async function findConnectionWithScope(tx: Queryable, id: string, forUpdate = false): Promise<{ row: ConnectionRow; scope: Scope } | undefined> {
   const { rows } = await tx.query<Record<string, unknown>>(
-    `SELECT ${WITH_SCOPE} FROM connections c JOIN scopes s ON s.id = c.scope_id WHERE c.id = $1${forUpdate ? " FOR UPDATE OF c" : ""}`,
+    `SELECT ${WITH_SCOPE} FROM ${CONNECTION_AND_SCOPE} WHERE c.id = $1${forUpdate ? " FOR UPDATE OF c" : ""}`,
     [id],
   );
   const r = rows[0];
   if (!r) return undefined;
   return { row: connectionOf(r), scope: scopeOf(r) };
+}
+
+/** Several connections, each with its scope, in one statement: the batched reads of `GET /v1/connections/{id}` (db/batch.ts). */
+export async function findConnectionsWithScope(tx: Queryable, ids: readonly string[]): Promise<Map<string, { row: ConnectionRow; scope: Scope }>> {
+  const { rows } = await tx.query<Record<string, unknown>>(`SELECT ${WITH_SCOPE} FROM ${CONNECTION_AND_SCOPE} WHERE c.id = ANY($1::text[])`, [ids]);
+  return new Map(rows.map((r) => [r.id as string, { row: connectionOf(r), scope: scopeOf(r) }]));
 }
 
 export async function findConnectionByHandle(tx: Queryable, scopeId: string, handle: string): Promise<ConnectionRow | undefined> {

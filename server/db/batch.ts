@@ -65,11 +65,10 @@ export function batchedWrites<K, V>(run: (keys: readonly K[]) => Promise<readonl
   const alone = (key: K) => run([key]).then(([v]) => v, (err: unknown) => (err instanceof Error ? err : new Error(String(err))));
   const loader = new DataLoader<K, V>(
     async (keys) => {
-      if (keys.length === 1) return run(keys);
       try {
         return await run(keys);
       } catch (err) {
-        if (isDatabaseUnavailable(err)) throw err;
+        if (keys.length === 1 || isDatabaseUnavailable(err)) throw err;
         // One after another, in the order they came: the first of two creates of one name wins, as in the batch.
         const answers: (V | Error)[] = [];
         for (const key of keys) answers.push(await alone(key));
