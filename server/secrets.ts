@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHmac, createSecretKey, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { randomBytesPooled } from "../contract/random";
@@ -49,7 +49,8 @@ export function loadOrCreateKeyFile(dataDir: string): Buffer {
 }
 
 export function createSecretBox(masterKey: Buffer): SecretBox {
-  const derive = (info: string) => Buffer.from(hkdfSync("sha256", masterKey, Buffer.alloc(0), info, 32));
+  // Key objects, made once: a raw key given to createCipheriv or createHmac is imported on every call.
+  const derive = (info: string) => createSecretKey(Buffer.from(hkdfSync("sha256", masterKey, Buffer.alloc(0), info, 32)));
   const encKey = derive("switchyard/secrets/v1");
   const fpKey = derive("switchyard/fingerprints/v1");
   const aad = (connectionId: string, field: string) => Buffer.from(`${connectionId}\u0000${field}`, "utf8");

@@ -9,21 +9,40 @@ export const MAX_READ_BATCH = 32;
  * that was ready), or as soon as it is full — DataLoader starts the next batch then — so that the
  * database works on a full batch while the event loop goes on with the rest of the turn, instead
  * of every request of the turn waiting for the last one before anything is sent.
+ *
+ * With `maxInFlight`, a batch that is ready while that many of the same loader's batches are
+ * still running waits for one of them to finish (`done`), and goes then, in the order it became
+ * ready. A batch that waits is still open: what arrives meanwhile joins it, up to its maximum size.
  */
-function sendWhenFullOrIdle(): (send: () => void) => void {
+function sendWhenFullOrIdle(maxInFlight = Infinity): { schedule: (send: () => void) => void; done: () => void } {
   let open: (() => void) | undefined;
-  return (send) => {
-    const full = open;
-    let sent = false;
-    const once = () => {
-      if (sent) return;
-      sent = true;
-      if (open === once) open = undefined;
-      send();
-    };
-    open = once;
-    full?.();
-    setImmediate(once);
+  const ready: (() => void)[] = [];
+  let inFlight = 0;
+  const pump = () => {
+    while (inFlight < maxInFlight && ready.length) {
+      inFlight++;
+      (ready.shift() as () => void)();
+    }
+  };
+  return {
+    schedule(send) {
+      const full = open;
+      let queued = false;
+      const once = () => {
+        if (queued) return;
+        queued = true;
+        if (open === once) open = undefined;
+        ready.push(send);
+        pump();
+      };
+      open = once;
+      full?.();
+      setImmediate(once);
+    },
+    done() {
+      inFlight--;
+      pump();
+    },
   };
 }
 
@@ -41,18 +60,22 @@ function sendWhenFullOrIdle(): (send: () => void) => void {
  * transaction's reads belong to its own connection.
  */
 export function batchedReads<V>(load: (keys: readonly string[]) => Promise<Map<string, V>>): (key: string) => Promise<V | undefined> {
+  const { schedule } = sendWhenFullOrIdle();
   const loader = new DataLoader<string, V | undefined>(
     async (keys) => {
       const found = await load([...new Set(keys)]);
       return keys.map((k) => found.get(k));
     },
-    { cache: false, maxBatchSize: MAX_READ_BATCH, batchScheduleFn: sendWhenFullOrIdle() },
+    { cache: false, maxBatchSize: MAX_READ_BATCH, batchScheduleFn: schedule },
   );
   return (key) => loader.load(key);
 }
 
 /** The most writes one batched statement carries (each request body is at most SWITCHYARD_BODY_LIMIT). */
 export const MAX_WRITE_BATCH = 16;
+
+/** The most write batches of one loader that run at once; more wait and grow (sendWhenFullOrIdle). */
+export const MAX_WRITES_IN_FLIGHT = 2;
 
 /**
  * Writes that arrive in the same turn of the event loop, sent as one statement with one commit
@@ -63,6 +86,7 @@ export const MAX_WRITE_BATCH = 16;
  */
 export function batchedWrites<K, V>(run: (keys: readonly K[]) => Promise<readonly V[]>): (key: K) => Promise<V> {
   const alone = (key: K) => run([key]).then(([v]) => v, (err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+  const { schedule, done } = sendWhenFullOrIdle(MAX_WRITES_IN_FLIGHT);
   const loader = new DataLoader<K, V>(
     async (keys) => {
       try {
@@ -73,9 +97,11 @@ export function batchedWrites<K, V>(run: (keys: readonly K[]) => Promise<readonl
         const answers: (V | Error)[] = [];
         for (const key of keys) answers.push(await alone(key));
         return answers;
+      } finally {
+        done();
       }
     },
-    { cache: false, maxBatchSize: MAX_WRITE_BATCH, batchScheduleFn: sendWhenFullOrIdle() },
+    { cache: false, maxBatchSize: MAX_WRITE_BATCH, batchScheduleFn: schedule },
   );
   return (key) => loader.load(key);
 }

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { batchedReads, batchedWrites, MAX_READ_BATCH, MAX_WRITE_BATCH } from "../../../server/db/batch";
+import { batchedReads, batchedWrites, MAX_READ_BATCH, MAX_WRITE_BATCH, MAX_WRITES_IN_FLIGHT } from "../../../server/db/batch";
 import { DatabaseUnavailableError } from "../../../server/db/db";
 
 const nextTurn = () => new Promise((r) => setImmediate(r));
@@ -66,5 +66,40 @@ describe("batching of reads and writes per turn of the event loop (server/db/bat
     });
     await Promise.all(Array.from({ length: MAX_WRITE_BATCH + 1 }, (_, i) => write(i)));
     expect(sizes).to.deep.equal([MAX_WRITE_BATCH, 1]);
+  });
+
+  it("runs at most MAX_WRITES_IN_FLIGHT write batches at once; a batch that waits takes what arrives meanwhile and goes, in order, when one finishes", async () => {
+    const started: (readonly string[])[] = [];
+    const finish: (() => void)[] = [];
+    let running = 0;
+    let most = 0;
+    const write = batchedWrites(async (keys: readonly string[]) => {
+      started.push(keys);
+      most = Math.max(most, ++running);
+      await new Promise<void>((r) => finish.push(r));
+      running--;
+      return keys.map((k) => k.toUpperCase());
+    });
+    const answers: Promise<string>[] = [];
+    for (let turn = 0; turn < MAX_WRITES_IN_FLIGHT; turn++) {
+      answers.push(write(`first${turn}`));
+      await nextTurn();
+    }
+    expect(started).to.have.length(MAX_WRITES_IN_FLIGHT);
+    // Every slot is taken: writes of the next turns wait, together.
+    answers.push(write("a"));
+    await nextTurn();
+    answers.push(write("b"), write("c"));
+    await nextTurn();
+    expect(started).to.have.length(MAX_WRITES_IN_FLIGHT);
+    finish.shift()?.();
+    await nextTurn();
+    expect(started[MAX_WRITES_IN_FLIGHT]).to.deep.equal(["a", "b", "c"]);
+    while (finish.length) {
+      finish.shift()?.();
+      await nextTurn();
+    }
+    expect(await Promise.all(answers)).to.deep.equal([...Array.from({ length: MAX_WRITES_IN_FLIGHT }, (_, t) => `FIRST${t}`), "A", "B", "C"]);
+    expect(most).to.equal(MAX_WRITES_IN_FLIGHT);
   });
 });
