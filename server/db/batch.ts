@@ -13,16 +13,21 @@ export const MAX_READ_BATCH = 32;
  * With `maxInFlight`, a batch that is ready while that many of the same loader's batches are
  * still running waits for one of them to finish (`done`), and goes then, in the order it became
  * ready. A batch that waits is still open: what arrives meanwhile joins it, up to its maximum size.
+ * It waits at most `maxWaitMs`, then goes anyway: batches that do not finish (a database that
+ * accepted the statements and stopped answering) hold their requests until the database's own
+ * deadline, and must not hold every later request behind them for one deadline after another.
  */
-function sendWhenFullOrIdle(maxInFlight = Infinity): { schedule: (send: () => void) => void; done: () => void } {
+function sendWhenFullOrIdle(maxInFlight = Infinity, maxWaitMs = Infinity): { schedule: (send: () => void) => void; done: () => void } {
   let open: (() => void) | undefined;
-  const ready: (() => void)[] = [];
+  const ready: { send: () => void; timer?: NodeJS.Timeout }[] = [];
   let inFlight = 0;
+  const go = (waiting: { send: () => void; timer?: NodeJS.Timeout }) => {
+    clearTimeout(waiting.timer);
+    inFlight++;
+    waiting.send();
+  };
   const pump = () => {
-    while (inFlight < maxInFlight && ready.length) {
-      inFlight++;
-      (ready.shift() as () => void)();
-    }
+    while (inFlight < maxInFlight && ready.length) go(ready.shift() as (typeof ready)[number]);
   };
   return {
     schedule(send) {
@@ -32,8 +37,15 @@ function sendWhenFullOrIdle(maxInFlight = Infinity): { schedule: (send: () => vo
         if (queued) return;
         queued = true;
         if (open === once) open = undefined;
-        ready.push(send);
+        const waiting: (typeof ready)[number] = { send };
+        ready.push(waiting);
         pump();
+        if (ready.includes(waiting) && Number.isFinite(maxWaitMs)) {
+          waiting.timer = setTimeout(() => {
+            ready.splice(ready.indexOf(waiting), 1);
+            go(waiting);
+          }, maxWaitMs);
+        }
       };
       open = once;
       full?.();
@@ -77,6 +89,9 @@ export const MAX_WRITE_BATCH = 16;
 /** The most write batches of one loader that run at once; more wait and grow (sendWhenFullOrIdle). */
 export const MAX_WRITES_IN_FLIGHT = 2;
 
+/** The longest a ready write batch waits for one of those to finish before it goes anyway, ms. */
+export const MAX_WRITE_WAIT_MS = 1_000;
+
 /**
  * Writes that arrive in the same turn of the event loop, sent as one statement with one commit
  * (`run` gets them all and answers each, in order). A write is acknowledged only once that commit
@@ -84,9 +99,12 @@ export const MAX_WRITES_IN_FLIGHT = 2;
  * database is sent again one write at a time, in order, so that one write's failure is its own
  * and never its neighbours'.
  */
-export function batchedWrites<K, V>(run: (keys: readonly K[]) => Promise<readonly V[]>): (key: K) => Promise<V> {
+export function batchedWrites<K, V>(
+  run: (keys: readonly K[]) => Promise<readonly V[]>,
+  opts: { maxInFlight?: number; maxWaitMs?: number } = {},
+): (key: K) => Promise<V> {
   const alone = (key: K) => run([key]).then(([v]) => v, (err: unknown) => (err instanceof Error ? err : new Error(String(err))));
-  const { schedule, done } = sendWhenFullOrIdle(MAX_WRITES_IN_FLIGHT);
+  const { schedule, done } = sendWhenFullOrIdle(opts.maxInFlight ?? MAX_WRITES_IN_FLIGHT, opts.maxWaitMs ?? MAX_WRITE_WAIT_MS);
   const loader = new DataLoader<K, V>(
     async (keys) => {
       try {

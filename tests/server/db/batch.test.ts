@@ -102,4 +102,26 @@ describe("batching of reads and writes per turn of the event loop (server/db/bat
     expect(await Promise.all(answers)).to.deep.equal([...Array.from({ length: MAX_WRITES_IN_FLIGHT }, (_, t) => `FIRST${t}`), "A", "B", "C"]);
     expect(most).to.equal(MAX_WRITES_IN_FLIGHT);
   });
+
+  it("a batch waits for a slot at most maxWaitMs, then goes: batches that never finish do not hold every later write", async () => {
+    const started: (readonly string[])[] = [];
+    const finish: (() => void)[] = [];
+    const write = batchedWrites(
+      async (keys: readonly string[]) => {
+        started.push(keys);
+        await new Promise<void>((r) => finish.push(r));
+        return keys;
+      },
+      { maxInFlight: 1, maxWaitMs: 50 },
+    );
+    const stuck = write("stuck");
+    await nextTurn();
+    const waiting = write("waiting");
+    await new Promise((r) => setTimeout(r, 20));
+    expect(started).to.deep.equal([["stuck"]]);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(started).to.deep.equal([["stuck"], ["waiting"]]);
+    finish.forEach((f) => f());
+    expect(await Promise.all([stuck, waiting])).to.deep.equal(["stuck", "waiting"]);
+  });
 });
