@@ -18,16 +18,17 @@ export const MAX_READ_BATCH = 32;
  * deadline, and must not hold every later request behind them for one deadline after another.
  */
 function sendWhenFullOrIdle(maxInFlight = Infinity, maxWaitMs = Infinity): { schedule: (send: () => void) => void; done: () => void } {
+  type Ready = { send: () => void; timer?: NodeJS.Timeout };
   let open: (() => void) | undefined;
-  const ready: { send: () => void; timer?: NodeJS.Timeout }[] = [];
+  const ready: Ready[] = [];
   let inFlight = 0;
-  const go = (waiting: { send: () => void; timer?: NodeJS.Timeout }) => {
+  const go = (waiting: Ready) => {
     clearTimeout(waiting.timer);
     inFlight++;
     waiting.send();
   };
   const pump = () => {
-    while (inFlight < maxInFlight && ready.length) go(ready.shift() as (typeof ready)[number]);
+    while (inFlight < maxInFlight && ready.length) go(ready.shift() as Ready);
   };
   return {
     schedule(send) {
@@ -37,7 +38,7 @@ function sendWhenFullOrIdle(maxInFlight = Infinity, maxWaitMs = Infinity): { sch
         if (queued) return;
         queued = true;
         if (open === once) open = undefined;
-        const waiting: (typeof ready)[number] = { send };
+        const waiting: Ready = { send };
         ready.push(waiting);
         pump();
         if (ready.includes(waiting) && Number.isFinite(maxWaitMs)) {
