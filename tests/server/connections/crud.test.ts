@@ -20,6 +20,24 @@ describeEachDb("connections CRUD at every scope (SPEC §3.1)", (ctx) => {
     expect(JSON.stringify(rows[0])).to.not.contain("audited-secret");
   });
 
+  it("the audit record shows exactly the answer also on the transactional creates: a derived handle, a folder, an Idempotency-Key", async () => {
+    const h = await ctx.t.hierarchy();
+    const folder = await ctx.t.expect(201, "POST", `/v1/${scopePath(h.org)}/folders`, { body: { title: "Audited" } });
+    const config = { host: "h", port: 5432, database: "d", user: "u", password: "tx-audited-secret", sslmode: "require" };
+    const creates = [
+      { body: { plugin: "postgres", title: "Derived handle", config } },
+      { body: { plugin: "postgres", handle: ctx.t.unique("in_folder"), folderId: folder.id, config } },
+      { body: { plugin: "postgres", handle: ctx.t.unique("idem"), config }, headers: { "idempotency-key": ctx.t.unique("key") } },
+    ];
+    for (const create of creates) {
+      const created = await ctx.t.expect(201, "POST", `/v1/${scopePath(h.org)}/connections`, create);
+      const { rows } = await ctx.t.db.query<{ after: unknown }>("SELECT after FROM audit_log WHERE action = 'connection.create' AND target_id = $1", [created.id]);
+      expect(rows, JSON.stringify(create.body)).to.have.length(1);
+      expect(rows[0].after, JSON.stringify(create.body)).to.deep.equal(created);
+      expect(JSON.stringify(rows[0])).to.not.contain("tx-audited-secret");
+    }
+  });
+
   it("a create with a handle taken in the scope answers 409 naming the connection that has it, and writes nothing", async () => {
     const h = await ctx.t.hierarchy();
     const handle = ctx.t.unique("taken");
